@@ -1,0 +1,73 @@
+"""``cxhub serve`` and ``cxhub demo``."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from cxhub.cli._common import console, err_console, open_hub
+from cxhub.events.service import IngestReport
+
+
+def _run(host: str, port: int) -> None:
+    from cxhub.app import create_app
+
+    hub = open_hub()
+    console.print(
+        f"cxhub on http://{host}:{port}  (API docs: http://{host}:{port}/docs, "
+        f"database: {hub.engine.url.render_as_string()})",
+        highlight=False,
+    )
+    uvicorn.run(create_app(hub), host=host, port=port, log_level="info")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    ) -> None:
+        """Run the hub: API, docs and pages."""
+        _run(host, port)
+
+    @app.command()
+    def demo(
+        customers: Annotated[int, typer.Option(min=1, max=1_000_000, help="How many customers to invent.")] = 2000,
+        seed: Annotated[int, typer.Option(help="Same seed, same brand.")] = 42,
+        as_of: Annotated[str | None, typer.Option(help="Last day of the data, YYYY-MM-DD (default: today).")] = None,
+        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+        no_serve: Annotated[bool, typer.Option("--no-serve", help="Load the demo brand and exit.")] = False,
+    ) -> None:
+        """Load the demo brand (Aurora Telecomunicazioni) through the ingest path, then serve it."""
+        from cxhub.demo.service import load_demo
+
+        day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+        hub = open_hub()
+        with Progress(
+            TextColumn("[bold]demo brand"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("events"),
+            TimeElapsedColumn(),
+            console=err_console,
+        ) as progress:
+            task = progress.add_task("demo", total=None)
+
+            def advance(report: IngestReport) -> None:
+                progress.advance(task, report.accepted + report.duplicates + report.rejected)
+
+            result = load_demo(hub, customers=customers, seed=seed, as_of=day, on_batch=advance)
+        r = result.report
+        console.print(
+            f"demo brand loaded in workspace '{result.workspace}': {r.accepted:,} events accepted, "
+            f"{r.duplicates:,} already there, {r.rejected:,} planted errors in the dead-letter store",
+            highlight=False,
+        )
+        console.print(f"API key (admin, ingest, read), shown once:\n{result.api_key}", highlight=False)
+        if not no_serve:
+            _run(host, port)

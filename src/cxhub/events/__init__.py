@@ -1,0 +1,1 @@
+"""Ingest: event schema, validation, idempotency, dead letter and importers."""

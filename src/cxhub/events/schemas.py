@@ -1,0 +1,187 @@
+"""Pydantic I/O for events: what a touchpoint sends, what the hub answers."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_LABEL = re.compile(r"^[a-z0-9][a-z0-9_.:\-]*$")
+MAX_ATTRIBUTE_DEPTH = 8
+MAX_ATTRIBUTE_KEYS = 200
+
+
+def check_clean(value: str) -> str:
+    """Refuse control characters and lone surrogates: they break storage, exports and terminals."""
+    bad = _FORBIDDEN.search(value)
+    if bad:
+        raise ValueError(f"contains a forbidden character U+{ord(bad.group()):04X} at position {bad.start()}")
+    return value
+
+
+def _label(value: str) -> str:
+    value = value.lower()
+    if not _LABEL.match(value):
+        raise ValueError("must be lower-case letters, digits, '_', '.', ':' or '-' and start with a letter or digit")
+    return value
+
+
+def _check_json_value(value: Any, depth: int = 0) -> Any:
+    if depth > MAX_ATTRIBUTE_DEPTH:
+        raise ValueError(f"nests deeper than {MAX_ATTRIBUTE_DEPTH} levels")
+    if isinstance(value, str):
+        check_clean(value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("holds a non-finite number")
+    elif isinstance(value, dict):
+        if len(value) > MAX_ATTRIBUTE_KEYS:
+            raise ValueError(f"has more than {MAX_ATTRIBUTE_KEYS} keys")
+        for key, item in value.items():
+            check_clean(key)
+            _check_json_value(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json_value(item, depth + 1)
+    return value
+
+
+CleanStr = Annotated[str, AfterValidator(check_clean)]
+Label = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_label)]
+Text = Annotated[str, Field(max_length=20_000), AfterValidator(check_clean)]
+
+
+def _product_from_string(value: Any) -> Any:
+    return {"sku": value} if isinstance(value, str) else value
+
+
+class Amount(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    cents: int = Field(ge=-(10**13), le=10**13, description="Integer amount in the currency's minor unit.")
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")
+
+
+class ProductLine(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    sku: Annotated[CleanStr, Field(min_length=1, max_length=128)]
+    name: Annotated[CleanStr, Field(max_length=200)] | None = None
+    quantity: int = Field(default=1, ge=1, le=100_000)
+    unit_amount_cents: int | None = Field(default=None, ge=-(10**12), le=10**12)
+
+
+class EventIn(BaseModel):
+    """An event as a touchpoint sends it. Unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "example": {
+                "event_id": "pos-2026-000123",
+                "occurred_at": "2026-11-20T17:32:00+01:00",
+                "type": "purchase",
+                "channel": "store",
+                "touchpoint": "negozio_milano_duomo",
+                "identifiers": {"loyalty_id": "LY-0042-7781", "phone": "347 123 4567"},
+                "attributes": {"store": "Milano Duomo", "payment": "card"},
+                "amount": {"cents": 12990, "currency": "EUR"},
+                "products": [{"sku": "MOD-FIBRA-X", "name": "Modem Fibra X", "quantity": 1}],
+            }
+        },
+    )
+
+    event_id: Annotated[CleanStr, Field(min_length=1, max_length=128)]
+    occurred_at: AwareDatetime
+    type: Label
+    channel: Label
+    touchpoint: Annotated[CleanStr, Field(min_length=1, max_length=128)]
+    identifiers: dict[Annotated[CleanStr, Field(max_length=64)], Annotated[CleanStr, Field(max_length=512)]] = Field(
+        min_length=1, max_length=20
+    )
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    text: Text | None = None
+    score: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    amount: Amount | None = None
+    products: list[Annotated[ProductLine, BeforeValidator(_product_from_string)]] | None = Field(
+        default=None, max_length=200
+    )
+
+    def model_post_init(self, context: Any, /) -> None:
+        _check_json_value(self.attributes)
+
+
+class EventsBatch(BaseModel):
+    """The body of ``POST /api/v1/events`` (documentation only: the endpoint validates each event)."""
+
+    events: list[EventIn]
+
+
+@dataclass(slots=True)
+class AcceptedEvent:
+    """A validated event with normalized identifiers, ready for the pipeline."""
+
+    event_id: str
+    occurred_at: datetime
+    type: str
+    channel: str
+    touchpoint: str
+    identifiers: dict[str, str]
+    keys: list[str]
+    attributes: dict[str, Any]
+    text: str | None
+    score: float | None
+    amount_cents: int | None
+    currency: str | None
+    products: list[dict[str, Any]] | None
+
+
+class FieldProblem(BaseModel):
+    field: str
+    problem: str
+
+
+Status = Literal["accepted", "duplicate", "rejected"]
+
+
+class EventResult(BaseModel):
+    index: int
+    event_id: str | None = None
+    status: Status
+    customer_id: str | None = None
+    errors: list[FieldProblem] = Field(default_factory=list)
+    deadletter_id: int | None = None
+
+
+class IngestResponse(BaseModel):
+    accepted: int
+    duplicates: int
+    rejected: int
+    results: list[EventResult]
+
+
+class DeadLetterOut(BaseModel):
+    id: int
+    source: str
+    location: str | None
+    reason_code: str
+    errors: list[dict[str, Any]]
+    status: str
+    attempts: int
+    truncated: bool
+    created_at: datetime
+    replayed_at: datetime | None
+    replayed_event_id: str | None
+    raw: str | None = None
+
+
+class ReplayResult(BaseModel):
+    id: int
+    status: str
+    event_id: str | None = None
+    errors: list[dict[str, Any]] = Field(default_factory=list)

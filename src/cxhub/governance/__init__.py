@@ -1,0 +1,1 @@
+"""Workspaces, API keys; departments, ownership, users and roles as they land."""

@@ -1,0 +1,1 @@
+"""Identifier normalization, deterministic stitching, merges and un-merges."""

@@ -1,0 +1,84 @@
+"""Identifier normalization: pure functions, cached, no I/O.
+
+Phones become E.164 (``+393471234567``) with a default region for national numbers; e-mails are
+validated and lower-cased; every other identifier is trimmed and kept case-sensitive, except the
+well-known ids, which are compared case-insensitively because CRMs and loyalty systems print them
+in either case.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+KNOWN_TYPES = ("email", "phone", "crm_id", "loyalty_id", "device_id")
+# When an event's identifiers point at different profiles, the strongest one decides where it lands.
+PRIORITY = {"crm_id": 0, "loyalty_id": 1, "email": 2, "phone": 3, "device_id": 4}
+TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+MAX_VALUE_LENGTH = 256
+_UPPER_IDS = {"crm_id", "loyalty_id"}
+
+
+class IdentifierError(ValueError):
+    """An identifier that cannot be normalized; the message says why."""
+
+
+def identifier_type(raw: str) -> str:
+    kind = raw.strip().lower()
+    if not TYPE_PATTERN.match(kind):
+        raise IdentifierError(
+            "identifier type must be lower-case letters, digits or '_', start with a letter, at most 32 characters"
+        )
+    return kind
+
+
+@lru_cache(maxsize=262_144)
+def normalize_phone(value: str, region: str) -> str:
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise IdentifierError(f"not a phone number: {exc}") from None
+    if not phonenumbers.is_valid_number(number):
+        raise IdentifierError("not a valid phone number for its country")
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+@lru_cache(maxsize=262_144)
+def normalize_email(value: str) -> str:
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise IdentifierError(f"not a valid e-mail address: {exc}") from None
+    return str(result.normalized).lower()
+
+
+def normalize_identifier(kind: str, value: str, *, region: str) -> str:
+    """Return the canonical form of ``value`` for identifier ``kind`` or raise IdentifierError."""
+    value = value.strip()
+    if not value:
+        raise IdentifierError("is empty")
+    if len(value) > MAX_VALUE_LENGTH:
+        raise IdentifierError(f"is longer than {MAX_VALUE_LENGTH} characters")
+    if kind == "email":
+        return normalize_email(value)
+    if kind == "phone":
+        return normalize_phone(value, region)
+    if kind in _UPPER_IDS:
+        return value.upper()
+    return value
+
+
+def identifier_key(kind: str, value: str) -> str:
+    return f"{kind}:{value}"
+
+
+def split_key(key: str) -> tuple[str, str]:
+    kind, _, value = key.partition(":")
+    return kind, value
+
+
+def priority(kind: str) -> int:
+    return PRIORITY.get(kind, len(PRIORITY))

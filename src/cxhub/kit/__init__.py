@@ -1,0 +1,1 @@
+"""Shared plumbing that never imports a domain."""

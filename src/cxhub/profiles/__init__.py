@@ -1,0 +1,1 @@
+"""The unified profile: traits, the cross-channel timeline and the context API."""

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from sqlalchemy import inspect
+
+from cxhub import migrate
+from cxhub.config import Settings
+from cxhub.db import Base, make_engine
+
+
+def test_migrations_build_the_schema_the_models_describe(engine) -> None:  # type: ignore[no-untyped-def]
+    assert migrate.is_current(engine)
+    tables = set(inspect(engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+
+
+def test_migrations_go_down_and_up_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(Settings(database_url=f"sqlite:///{tmp_path / 'm.db'}"))
+    migrate.upgrade(engine)
+    migrate.downgrade(engine, "base")
+    assert "events" not in inspect(engine).get_table_names()
+    migrate.upgrade(engine)
+    assert migrate.is_current(engine)
