@@ -20,3 +20,12 @@ def test_migrations_go_down_and_up_again(tmp_path) -> None:  # type: ignore[no-u
     assert "events" not in inspect(engine).get_table_names()
     migrate.upgrade(engine)
     assert migrate.is_current(engine)
+
+
+def test_models_and_migrations_agree(engine) -> None:  # type: ignore[no-untyped-def]
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []

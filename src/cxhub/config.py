@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_event_bytes: int = Field(default=64 * 1024, ge=1024)
     future_tolerance_seconds: int = Field(default=300, ge=0)
-    import_batch_size: int = Field(default=2000, ge=1, le=100_000)
+    import_batch_size: int = Field(default=5000, ge=1, le=100_000)
     default_workspace: str = "default"
 
 

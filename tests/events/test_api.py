@@ -148,8 +148,26 @@ def test_nul_and_lone_surrogates_are_rejected(client: TestClient) -> None:
     results = response.json()["results"]
     assert [r["status"] for r in results] == ["rejected", "rejected"]
     assert results[0]["errors"] == [{"field": "text", "problem": "contains a forbidden character U+0000 at position 1"}]
-    assert results[1]["errors"][0]["field"] == "text"
-    assert "unicode" in results[1]["errors"][0]["problem"]
+    assert results[1]["errors"] == [{"field": "text", "problem": "contains a forbidden character U+D800 at position 0"}]
+
+
+def test_hostile_structures_are_rejected_by_field(client: TestClient) -> None:
+    deep: dict = {"x": 1}
+    for _ in range(12):
+        deep = {"d": deep}
+    body = post(
+        client,
+        event(attributes=deep),
+        event(attributes={f"k{i}": i for i in range(300)}),
+        event(attributes={"bad\u0007key": 1}),
+        event(products=[{"sku": "A\u0001"}]),
+    )
+    problems = [r["errors"][0] for r in body["results"]]
+    assert all(r["status"] == "rejected" for r in body["results"])
+    assert "nests deeper" in problems[0]["problem"] and problems[0]["field"].startswith("attributes.d.d")
+    assert problems[1] == {"field": "attributes", "problem": "has more than 200 keys"}
+    assert problems[2]["field"] == r"attributes.'bad\x07key'"
+    assert problems[3] == {"field": "products.0.sku", "problem": "contains a forbidden character U+0001 at position 1"}
 
 
 def test_dead_letter_replay_with_a_correction(client: TestClient) -> None:

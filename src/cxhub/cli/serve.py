@@ -13,15 +13,19 @@ from cxhub.cli._common import console, err_console, open_hub
 from cxhub.events.service import IngestReport
 
 
-def _run(host: str, port: int) -> None:
-    from cxhub.app import create_app
-
+def _run(host: str, port: int, workers: int = 1) -> None:
     hub = open_hub()
     console.print(
         f"cxhub on http://{host}:{port}  (API docs: http://{host}:{port}/docs, "
         f"database: {hub.engine.url.render_as_string()})",
         highlight=False,
     )
+    if workers > 1:
+        # Each worker process builds its own hub from the same CXHUB_* settings.
+        uvicorn.run("cxhub.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+        return
+    from cxhub.app import create_app
+
     uvicorn.run(create_app(hub), host=host, port=port, log_level="info")
 
 
@@ -30,9 +34,12 @@ def register(app: typer.Typer) -> None:
     def serve(
         host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+        workers: Annotated[
+            int, typer.Option(min=1, max=64, help="Worker processes (one per core is a good start).")
+        ] = 1,
     ) -> None:
         """Run the hub: API, docs and pages."""
-        _run(host, port)
+        _run(host, port, workers)
 
     @app.command()
     def demo(

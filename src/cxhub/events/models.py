@@ -18,7 +18,6 @@ class Event(Base):
         UniqueConstraint("workspace_id", "event_id"),
         Index("ix_events_customer_time", "workspace_id", "customer_id", "occurred_at"),
         Index("ix_events_workspace_time", "workspace_id", "occurred_at"),
-        Index("ix_events_origin", "workspace_id", "origin_customer_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

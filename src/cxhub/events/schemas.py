@@ -2,57 +2,19 @@
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_LABEL = re.compile(r"^[a-z0-9][a-z0-9_.:\-]*$")
-MAX_ATTRIBUTE_DEPTH = 8
-MAX_ATTRIBUTE_KEYS = 200
+_LABEL = r"^[a-z0-9][a-z0-9_.:\-]*$"
 
-
-def check_clean(value: str) -> str:
-    """Refuse control characters and lone surrogates: they break storage, exports and terminals."""
-    bad = _FORBIDDEN.search(value)
-    if bad:
-        raise ValueError(f"contains a forbidden character U+{ord(bad.group()):04X} at position {bad.start()}")
-    return value
-
-
-def _label(value: str) -> str:
-    value = value.lower()
-    if not _LABEL.match(value):
-        raise ValueError("must be lower-case letters, digits, '_', '.', ':' or '-' and start with a letter or digit")
-    return value
-
-
-def _check_json_value(value: Any, depth: int = 0) -> Any:
-    if depth > MAX_ATTRIBUTE_DEPTH:
-        raise ValueError(f"nests deeper than {MAX_ATTRIBUTE_DEPTH} levels")
-    if isinstance(value, str):
-        check_clean(value)
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("holds a non-finite number")
-    elif isinstance(value, dict):
-        if len(value) > MAX_ATTRIBUTE_KEYS:
-            raise ValueError(f"has more than {MAX_ATTRIBUTE_KEYS} keys")
-        for key, item in value.items():
-            check_clean(key)
-            _check_json_value(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _check_json_value(item, depth + 1)
-    return value
-
-
-CleanStr = Annotated[str, AfterValidator(check_clean)]
-Label = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_label)]
-Text = Annotated[str, Field(max_length=20_000), AfterValidator(check_clean)]
+# Strings are checked for control characters and lone surrogates once per event, by
+# ``validation.deep_problems``, not field by field: most events hold none, and the raw text
+# tells which might.
+Label = Annotated[str, StringConstraints(to_lower=True, min_length=1, max_length=64, pattern=_LABEL)]
+Text = Annotated[str, Field(max_length=20_000)]
 
 
 def _product_from_string(value: Any) -> Any:
@@ -69,8 +31,8 @@ class Amount(BaseModel):
 class ProductLine(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    sku: Annotated[CleanStr, Field(min_length=1, max_length=128)]
-    name: Annotated[CleanStr, Field(max_length=200)] | None = None
+    sku: Annotated[str, Field(min_length=1, max_length=128)]
+    name: Annotated[str, Field(max_length=200)] | None = None
     quantity: int = Field(default=1, ge=1, le=100_000)
     unit_amount_cents: int | None = Field(default=None, ge=-(10**12), le=10**12)
 
@@ -96,12 +58,12 @@ class EventIn(BaseModel):
         },
     )
 
-    event_id: Annotated[CleanStr, Field(min_length=1, max_length=128)]
+    event_id: Annotated[str, Field(min_length=1, max_length=128)]
     occurred_at: AwareDatetime
     type: Label
     channel: Label
-    touchpoint: Annotated[CleanStr, Field(min_length=1, max_length=128)]
-    identifiers: dict[Annotated[CleanStr, Field(max_length=64)], Annotated[CleanStr, Field(max_length=512)]] = Field(
+    touchpoint: Annotated[str, Field(min_length=1, max_length=128)]
+    identifiers: dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=512)]] = Field(
         min_length=1, max_length=20
     )
     attributes: dict[str, Any] = Field(default_factory=dict)
@@ -111,9 +73,6 @@ class EventIn(BaseModel):
     products: list[Annotated[ProductLine, BeforeValidator(_product_from_string)]] | None = Field(
         default=None, max_length=200
     )
-
-    def model_post_init(self, context: Any, /) -> None:
-        _check_json_value(self.attributes)
 
 
 class EventsBatch(BaseModel):

@@ -117,7 +117,7 @@ def ingest(
             problems = [Problem("(event)", f"is {len(record.raw)} bytes; at most {settings.max_event_bytes} allowed")]
             record.reason_code = "event_too_large"
         if problems is None:
-            result = validate_event(record.payload, rules)
+            result = validate_event(record.payload, rules, record.raw)
             if isinstance(result, list):
                 problems = result
             elif result.event_id in seen:

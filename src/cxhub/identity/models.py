@@ -45,7 +45,7 @@ class Identifier(Base):
     type: Mapped[str] = mapped_column(String(32))
     value: Mapped[str] = mapped_column(String(256))
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    origin_customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    origin_customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -26,6 +26,7 @@ class IdentifierError(ValueError):
     """An identifier that cannot be normalized; the message says why."""
 
 
+@lru_cache(maxsize=4096)
 def identifier_type(raw: str) -> str:
     kind = raw.strip().lower()
     if not TYPE_PATTERN.match(kind):
@@ -35,7 +36,6 @@ def identifier_type(raw: str) -> str:
     return kind
 
 
-@lru_cache(maxsize=262_144)
 def normalize_phone(value: str, region: str) -> str:
     try:
         number = phonenumbers.parse(value, region)
@@ -46,7 +46,6 @@ def normalize_phone(value: str, region: str) -> str:
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
-@lru_cache(maxsize=262_144)
 def normalize_email(value: str) -> str:
     try:
         result = validate_email(value, check_deliverability=False)
@@ -57,6 +56,11 @@ def normalize_email(value: str) -> str:
 
 def normalize_identifier(kind: str, value: str, *, region: str) -> str:
     """Return the canonical form of ``value`` for identifier ``kind`` or raise IdentifierError."""
+    return _normalize(kind, value, region)
+
+
+@lru_cache(maxsize=524_288)
+def _normalize(kind: str, value: str, region: str) -> str:
     value = value.strip()
     if not value:
         raise IdentifierError("is empty")

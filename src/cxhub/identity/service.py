@@ -20,6 +20,7 @@ from cxhub.identity.normalize import (
     split_key,
 )
 from cxhub.identity.stitching import Owner, Stitcher, StitchPlan
+from cxhub.kit.bulk import bulk_insert
 from cxhub.kit.errors import CxhubError, NotFound
 
 CHUNK = 500
@@ -90,8 +91,9 @@ def stitch(
 
 def _write_plan(session: Session, *, workspace_id: uuid.UUID, plan: StitchPlan, now: datetime) -> None:
     if plan.new_customers:
-        session.execute(
-            insert(table_of(Customer)),
+        bulk_insert(
+            session,
+            table_of(Customer),
             [
                 {
                     "id": customer_id,
@@ -118,7 +120,7 @@ def _write_plan(session: Session, *, workspace_id: uuid.UUID, plan: StitchPlan, 
                     "first_seen_at": item.seen_at,
                 }
             )
-        session.execute(insert(table_of(Identifier)), rows)
+        bulk_insert(session, table_of(Identifier), rows)
     if not plan.merges:
         return
     session.execute(
@@ -260,14 +262,20 @@ def unmerge(session: Session, *, workspace_id: uuid.UUID, merge_id: int) -> Merg
             "merge_superseded", f"customer {loser.id} is no longer merged into {merge.winner_id}", status=409
         )
     members = subtree(session, workspace_id=workspace_id, customer_id=loser.id)
+    root = root_of(session, loser.id)
     now = utcnow()
     loser.merged_into = None
     loser.merged_at = None
     merge.undone_at = now
+    # Everything that goes back is held by the root now: the (workspace, customer) index finds it.
     for model in (Identifier, Event):
         session.execute(
             update(model)
-            .where(model.workspace_id == workspace_id, model.origin_customer_id.in_(members))
+            .where(
+                model.workspace_id == workspace_id,
+                model.customer_id == root,
+                model.origin_customer_id.in_(members),
+            )
             .values(customer_id=loser.id)
             .execution_options(synchronize_session=False)
         )

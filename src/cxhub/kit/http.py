@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -16,6 +17,29 @@ from cxhub.kit.errors import CxhubError
 from cxhub.pipeline import Queue
 
 
+class PrincipalCache:
+    """Recently authenticated keys, so a touchpoint's every call does not hit the database.
+
+    Only a cache: a revoked key stops working on every replica within ``ttl`` seconds.
+    """
+
+    def __init__(self, ttl: float = 5.0, size: int = 10_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, token: str) -> Principal | None:
+        entry = self._entries.get(token)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, token: str, principal: Principal) -> None:
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[token] = (time.monotonic() + self.ttl, principal)
+
+
 @dataclass
 class Hub:
     """What one running hub holds: settings, the database and the pipeline's queue."""
@@ -24,6 +48,7 @@ class Hub:
     engine: Engine
     sessions: sessionmaker[Session]
     queue: Queue
+    principals: PrincipalCache = field(default_factory=lambda: PrincipalCache())
 
 
 def get_hub(request: Request) -> Hub:
@@ -44,12 +69,19 @@ def get_session(hub: Annotated[Hub, Depends(get_hub)]) -> Iterator[Session]:
         session.close()
 
 
-def get_principal(request: Request, session: Annotated[Session, Depends(get_session)]) -> Principal:
+def get_principal(request: Request, hub: Annotated[Hub, Depends(get_hub)]) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise CxhubError("unauthorized", "send an API key as 'Authorization: Bearer <key>'", status=401)
-    return authenticate(session, token=token.strip())
+    cached = hub.principals.get(token)
+    if cached is not None:
+        return cached
+    with hub.sessions() as session:
+        principal = authenticate(session, token=token)
+    hub.principals.put(token, principal)
+    return principal
 
 
 def scoped(scope: str):  # type: ignore[no-untyped-def]

@@ -51,32 +51,41 @@ def _event_out(row: Event) -> TimelineEvent:
 
 
 def traits(session: Session, *, workspace_id: uuid.UUID, customer_id: uuid.UUID) -> Traits:
-    mine = and_(Event.workspace_id == workspace_id, Event.customer_id == customer_id)
-    channels = [
-        ChannelUse(channel=channel, events=count, first_seen=first, last_seen=last)
-        for channel, count, first, last in session.execute(
-            select(Event.channel, func.count(), func.min(Event.occurred_at), func.max(Event.occurred_at))
-            .where(mine)
-            .group_by(Event.channel)
-            .order_by(func.count().desc(), Event.channel)
+    """Counts, channels and lifetime value in one aggregate over the customer's timeline."""
+    signed = case((Event.type == PURCHASE, Event.amount_cents), (Event.type == RETURN, -Event.amount_cents), else_=0)
+    valued = case((and_(Event.type.in_((PURCHASE, RETURN)), Event.amount_cents.is_not(None)), 1), else_=0)
+    rows = session.execute(
+        select(
+            Event.channel,
+            Event.currency,
+            func.count(),
+            func.min(Event.occurred_at),
+            func.max(Event.occurred_at),
+            func.sum(signed),
+            func.sum(valued),
         )
-    ]
-    signed = case((Event.type == RETURN, -Event.amount_cents), else_=Event.amount_cents)
-    value = [
-        AmountOut(cents=int(total or 0), currency=currency or "EUR")
-        for currency, total in session.execute(
-            select(Event.currency, func.sum(signed))
-            .where(mine, Event.type.in_((PURCHASE, RETURN)), Event.amount_cents.is_not(None))
-            .group_by(Event.currency)
-            .order_by(Event.currency)
-        )
-    ]
+        .where(Event.workspace_id == workspace_id, Event.customer_id == customer_id)
+        .group_by(Event.channel, Event.currency)
+    )
+    channels: dict[str, ChannelUse] = {}
+    value: dict[str, int] = {}
+    for channel, currency, count, first, last, total, valued_rows in rows:
+        use = channels.get(channel)
+        if use is None:
+            channels[channel] = ChannelUse(channel=channel, events=count, first_seen=first, last_seen=last)
+        else:
+            use.events += count
+            use.first_seen, use.last_seen = min(use.first_seen, first), max(use.last_seen, last)
+        if valued_rows:
+            key = currency or "EUR"
+            value[key] = value.get(key, 0) + int(total or 0)
+    ordered = sorted(channels.values(), key=lambda c: (-c.events, c.channel))
     return Traits(
-        first_seen=min((c.first_seen for c in channels), default=None),
-        last_seen=max((c.last_seen for c in channels), default=None),
-        events=sum(c.events for c in channels),
-        channels=channels,
-        lifetime_value=value,
+        first_seen=min((c.first_seen for c in ordered), default=None),
+        last_seen=max((c.last_seen for c in ordered), default=None),
+        events=sum(c.events for c in ordered),
+        channels=ordered,
+        lifetime_value=[AmountOut(cents=cents, currency=currency) for currency, cents in sorted(value.items())],
         owned_products=owned_products(session, workspace_id=workspace_id, customer_id=customer_id),
     )
 
@@ -162,7 +171,23 @@ def timeline(
     if not 1 <= limit <= MAX_PAGE:
         raise CxhubError("invalid_limit", f"limit must be between 1 and {MAX_PAGE}", field="limit")
     customer = identity.resolve_customer(session, workspace_id=workspace_id, customer_id=customer_id)
-    query = select(Event).where(Event.workspace_id == workspace_id, Event.customer_id == customer.id)
+    rows = _events(session, workspace_id, customer.id, limit + 1, cursor, types, channels)
+    next_cursor = _encode_cursor(rows[limit - 1].occurred_at, rows[limit - 1].id) if len(rows) > limit else None
+    return TimelinePage(
+        customer_id=str(customer.id), events=[_event_out(row) for row in rows[:limit]], next_cursor=next_cursor
+    )
+
+
+def _events(
+    session: Session,
+    workspace_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    limit: int,
+    cursor: str | None = None,
+    types: list[str] | None = None,
+    channels: list[str] | None = None,
+) -> list[Event]:
+    query = select(Event).where(Event.workspace_id == workspace_id, Event.customer_id == customer_id)
     if types:
         query = query.where(Event.type.in_(types))
     if channels:
@@ -170,13 +195,7 @@ def timeline(
     if cursor:
         stamp, row_id = _decode_cursor(cursor)
         query = query.where(or_(Event.occurred_at < stamp, and_(Event.occurred_at == stamp, Event.id < row_id)))
-    rows = list(session.scalars(query.order_by(Event.occurred_at.desc(), Event.id.desc()).limit(limit + 1)))
-    next_cursor = _encode_cursor(rows[limit - 1].occurred_at, rows[limit - 1].id) if len(rows) > limit else None
-    return TimelinePage(
-        customer_id=str(customer.id),
-        events=[_event_out(row) for row in rows[:limit]],
-        next_cursor=next_cursor,
-    )
+    return list(session.scalars(query.order_by(Event.occurred_at.desc(), Event.id.desc()).limit(limit)))
 
 
 def last_scores(session: Session, *, workspace_id: uuid.UUID, customer_id: uuid.UUID, limit: int = 5) -> list[ScoreOut]:
@@ -225,9 +244,7 @@ def context(session: Session, *, workspace_id: uuid.UUID, customer_id: uuid.UUID
         raise CxhubError("invalid_limit", "recent must be between 0 and 100", field="recent")
     customer = identity.resolve_customer(session, workspace_id=workspace_id, customer_id=customer_id)
     profile = traits(session, workspace_id=workspace_id, customer_id=customer.id)
-    events = (
-        timeline(session, workspace_id=workspace_id, customer_id=customer.id, limit=recent).events if recent else []
-    )
+    events = [_event_out(row) for row in _events(session, workspace_id, customer.id, recent)] if recent else []
     return ContextOut(
         customer_id=str(customer.id),
         identifiers=identity.identifiers_of(session, workspace_id=workspace_id, customer_id=customer.id),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from cxhub.db import table_of, utcnow
 from cxhub.events.models import Event
+from cxhub.kit.bulk import bulk_insert
 from cxhub.pipeline import PipelineBatch
 
 
@@ -38,4 +38,4 @@ def append_to_timeline(session: Session, batch: PipelineBatch) -> None:
         }
         for event, customer_id, origin_id in zip(batch.events, batch.customer_ids, batch.origin_ids, strict=True)
     ]
-    session.execute(insert(table_of(Event)), rows)
+    bulk_insert(session, table_of(Event), rows)

@@ -110,7 +110,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index("ix_events_customer_time", ["workspace_id", "customer_id", "occurred_at"], unique=False)
-        batch_op.create_index("ix_events_origin", ["workspace_id", "origin_customer_id"], unique=False)
         batch_op.create_index("ix_events_workspace_time", ["workspace_id", "occurred_at"], unique=False)
 
     op.create_table(
@@ -131,7 +130,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("identifiers", schema=None) as batch_op:
         batch_op.create_index("ix_identifiers_customer", ["workspace_id", "customer_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_identifiers_origin_customer_id"), ["origin_customer_id"], unique=False)
 
     op.create_table(
         "merge_blocks",
@@ -179,13 +177,11 @@ def downgrade() -> None:
     op.drop_table("merges")
     op.drop_table("merge_blocks")
     with op.batch_alter_table("identifiers", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_identifiers_origin_customer_id"))
         batch_op.drop_index("ix_identifiers_customer")
 
     op.drop_table("identifiers")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index("ix_events_workspace_time")
-        batch_op.drop_index("ix_events_origin")
         batch_op.drop_index("ix_events_customer_time")
 
     op.drop_table("events")

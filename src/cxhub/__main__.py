@@ -1,0 +1,3 @@
+from cxhub.cli import main
+
+main()

@@ -1,0 +1,83 @@
+"""Bulk inserts at the speed of the driver.
+
+SQLAlchemy's ``session.execute(insert(table), rows)`` runs a Python type processor for every value,
+which costs more than the database write for wide rows. Here each column gets one converter chosen
+once per dialect; SQLite then gets ``executemany`` and PostgreSQL gets ``COPY``. Any other dialect
+takes SQLAlchemy's portable path.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import JSON, Connection, Table, Uuid, insert
+from sqlalchemy.orm import Session
+
+from cxhub.db import UTCDateTime
+
+Converter = Callable[[Any], Any]
+
+
+def _uuid_hex(value: uuid.UUID | None) -> str | None:
+    return None if value is None else value.hex
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    # The same text SQLAlchemy's SQLite DATETIME writes, so both paths read back alike.
+    return None if value is None else value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _converter(column_type: Any, dialect: str) -> Converter:
+    if isinstance(column_type, JSON):
+        return _json
+    if dialect == "sqlite":
+        if isinstance(column_type, Uuid):
+            return _uuid_hex
+        if isinstance(column_type, UTCDateTime):
+            return _sqlite_datetime
+    return _same
+
+
+def prepare(table: Table, rows: Sequence[dict[str, Any]], dialect: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Column names and driver-ready tuples for ``rows`` (all with the keys of the first)."""
+    names = list(rows[0])
+    converters = [_converter(table.c[name].type, dialect) for name in names]
+    pairs = list(zip(names, converters, strict=True))
+    return names, [tuple(convert(row[name]) for name, convert in pairs) for row in rows]
+
+
+def write(connection: Connection, table: Table, names: list[str], values: list[tuple[Any, ...]]) -> None:
+    """Write prepared tuples inside the connection's current transaction."""
+    dialect = connection.dialect.name
+    columns = ", ".join(f'"{name}"' for name in names)
+    driver = connection.connection.driver_connection
+    if dialect == "sqlite":
+        marks = ", ".join("?" * len(names))
+        driver.executemany(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', values)  # type: ignore[union-attr]
+    elif dialect == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:  # type: ignore[union-attr]
+            for row in values:
+                copy.write_row(row)
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported today
+        connection.execute(insert(table), [dict(zip(names, row, strict=True)) for row in values])
+
+
+def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` into ``table`` in the session's transaction. Nothing is returned."""
+    if not rows:
+        return
+    connection = session.connection()
+    names, values = prepare(table, rows, connection.dialect.name)
+    write(connection, table, names, values)
