@@ -15,12 +15,15 @@ def test_language_follows_the_browser_with_a_switch() -> None:
 
 
 def test_landing_page_says_what_is_loaded(client: TestClient) -> None:
-    client.post("/api/v1/events", json={"events": [event(), event(channel="store", type="purchase")]})
+    many = [event(identifiers={"device_id": f"d{i}"}) for i in range(1200)]
+    for start in (0, 600):
+        client.post("/api/v1/events", json={"events": many[start : start + 600]})
     page = client.get("/", headers={"Accept-Language": "it-IT,it;q=0.9"})
     assert page.status_code == 200
     assert 'lang="it"' in page.text and "Clienti" in page.text and "/docs" in page.text
+    assert "1.200" in page.text  # Italian thousands separator
     english = client.get("/?lang=en")
-    assert "Customers" in english.text
+    assert "Customers" in english.text and "1,200" in english.text
 
 
 def test_health_and_openapi(client: TestClient) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
     def demo(
         customers: Annotated[int, typer.Option(min=1, max=1_000_000, help="How many customers to invent.")] = 2000,
         seed: Annotated[int, typer.Option(help="Same seed, same brand.")] = 42,
-        as_of: Annotated[str | None, typer.Option(help="Last day of the data, YYYY-MM-DD (default: today).")] = None,
+        as_of: Annotated[str | None, typer.Option(help="Last day of the data, YYYY-MM-DD; default yesterday.")] = None,
         host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
         no_serve: Annotated[bool, typer.Option("--no-serve", help="Load the demo brand and exit.")] = False,
@@ -53,7 +53,8 @@ def register(app: typer.Typer) -> None:
         """Load the demo brand (Aurora Telecomunicazioni) through the ingest path, then serve it."""
         from cxhub.demo.service import load_demo
 
-        day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+        # The generator writes events up to 18:00 UTC of its last day: end yesterday so none is in the future.
+        day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date() - timedelta(days=1)
         hub = open_hub()
         with Progress(
             TextColumn("[bold]demo brand"),

@@ -21,7 +21,7 @@ from cxhub.kit.errors import CxhubError, NotFound
 from cxhub.pipeline import PipelineBatch, Queue
 
 DEADLETTER_MAX_RAW = 1024 * 1024
-CHUNK = 500
+CHUNK = 5000  # bound parameters per IN (...): SQLite allows 32,766, PostgreSQL 65,535
 
 
 @dataclass(slots=True)

@@ -23,7 +23,7 @@ from cxhub.identity.stitching import Owner, Stitcher, StitchPlan
 from cxhub.kit.bulk import bulk_insert
 from cxhub.kit.errors import CxhubError, NotFound
 
-CHUNK = 500
+CHUNK = 5000  # bound parameters per IN (...): SQLite allows 32,766, PostgreSQL 65,535
 
 
 def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:

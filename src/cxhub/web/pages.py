@@ -18,6 +18,15 @@ from cxhub.kit.http import SessionDep
 from cxhub.web.i18n import pick_language
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def _number(value: int | None, lang: str = "en") -> str:
+    """Thousands separated the way the reader's language writes them."""
+    text = f"{value or 0:,}"
+    return text.replace(",", ".") if lang == "it" else text
+
+
+templates.env.filters["number"] = _number
 router = APIRouter(include_in_schema=False)
 
 TEXT = {

@@ -1,0 +1,149 @@
+"""Ingest throughput: the real import path versus a raw bulk insert of the same rows.
+
+For each backend (SQLite, and PostgreSQL when reachable) this
+1. imports N demo events with ``cxhub import events`` in a child process (validation, identity,
+   timeline: the real path), timing it and reading the child's peak memory;
+2. bulk-inserts the same rows straight into the events table of the same database (executemany,
+   same batch size, rows built outside the timed part) as the baseline.
+The last line printed is JSON with events/s, the baseline rate and their ratio.
+
+    python benchmarks/ingest.py --events 1000000
+Targets (issue 2): >= 20,000 events/s on SQLite, ratio >= 0.25, import peak memory < 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+from sqlalchemy import insert
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._common import count_lines, demo_file, fresh_database, postgres_available  # noqa: E402
+from cxhub import migrate  # noqa: E402
+from cxhub.config import Settings  # noqa: E402
+from cxhub.db import make_engine, table_of  # noqa: E402
+from cxhub.events.models import Event  # noqa: E402
+from cxhub.governance.models import Workspace  # noqa: E402
+
+EVENTS_PER_CUSTOMER = 11  # what the demo generator averages
+
+
+def run_import(url: str, path: Path, batch_size: int) -> dict[str, float]:
+    env = {**os.environ, "CXHUB_DATABASE_URL": url, "CXHUB_IMPORT_BATCH_SIZE": str(batch_size)}
+    migrate.upgrade(make_engine(Settings(database_url=url)))
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "cxhub", "import", "events", str(path), "--workspace", "bench"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"import failed:\n{done.stdout}\n{done.stderr}")
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    summary = done.stdout.strip().splitlines()[-1]
+    return {"seconds": seconds, "peak_mb": peak_mb, "summary": summary}  # type: ignore[dict-item]
+
+
+def run_raw(url: str, path: Path, batch_size: int) -> float:
+    """Seconds spent inserting the same rows with executemany, in batches, one commit each."""
+    engine = make_engine(Settings(database_url=url))
+    table = table_of(Event)
+    workspace_id = uuid.uuid4()
+    with engine.begin() as connection:
+        connection.execute(
+            insert(table_of(Workspace)).values(
+                id=workspace_id, slug="raw", name="raw", settings={}, created_at=datetime.now(UTC)
+            )
+        )
+    spent = 0.0
+    received = datetime.now(UTC)
+    batch: list[dict[str, object]] = []
+
+    def flush() -> float:
+        started = time.perf_counter()
+        with engine.begin() as connection:
+            connection.execute(insert(table), batch)
+        batch.clear()
+        return time.perf_counter() - started
+
+    with path.open("rb") as handle:
+        for line in handle:
+            e = orjson.loads(line)
+            customer = uuid.uuid4()
+            amount = e.get("amount") or {}
+            batch.append(
+                {
+                    "workspace_id": workspace_id,
+                    "event_id": e["event_id"],
+                    "customer_id": customer,
+                    "origin_customer_id": customer,
+                    "occurred_at": datetime.fromisoformat(e["occurred_at"]),
+                    "received_at": received,
+                    "type": e["type"],
+                    "channel": e["channel"],
+                    "touchpoint": e["touchpoint"],
+                    "identifiers": e["identifiers"],
+                    "attributes": e.get("attributes", {}),
+                    "text": e.get("text"),
+                    "score": e.get("score"),
+                    "amount_cents": amount.get("cents"),
+                    "currency": amount.get("currency"),
+                    "products": e.get("products"),
+                    "source": "raw",
+                }
+            )
+            if len(batch) >= batch_size:
+                spent += flush()
+    if batch:
+        spent += flush()
+    engine.dispose()
+    return spent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+
+    path = demo_file(max(1, args.events // EVENTS_PER_CUSTOMER))
+    events = count_lines(path)
+    results: dict[str, dict[str, float | str]] = {}
+    for backend in args.backends.split(","):
+        if backend == "postgresql" and not postgres_available():
+            print("postgresql: not reachable, skipped", file=sys.stderr)
+            continue
+        with fresh_database(backend) as url:
+            imported = run_import(url, path, args.batch_size)
+            raw_seconds = run_raw(url, path, args.batch_size)
+        rate = events / float(imported["seconds"])
+        raw_rate = events / raw_seconds
+        results[backend] = {
+            "events": events,
+            "import_seconds": round(float(imported["seconds"]), 2),
+            "events_per_s": round(rate),
+            "raw_insert_events_per_s": round(raw_rate),
+            "ratio": round(rate / raw_rate, 3),
+            "import_peak_mb": round(float(imported["peak_mb"]), 1),
+            "summary": imported["summary"],
+        }
+        print(f"{backend}: {json.dumps(results[backend])}", file=sys.stderr)
+    print(json.dumps({"benchmark": "ingest", "results": results}))
+
+
+if __name__ == "__main__":
+    main()
