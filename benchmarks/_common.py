@@ -10,8 +10,9 @@ from datetime import date
 from pathlib import Path
 
 import orjson
-from cxhub.demo.generator import generate_events
 from sqlalchemy import create_engine, text
+
+from cxhub.demo.generator import generate_events
 
 OUT = Path(__file__).parent / "out"
 POSTGRES_ADMIN_URL = os.environ.get("CXHUB_BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
