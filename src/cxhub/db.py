@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import orjson
 from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, Table, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
@@ -25,6 +27,8 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+T = TypeVar("T")
 
 # SQLite only makes INTEGER PRIMARY KEY an auto-increment rowid; PostgreSQL wants BIGINT.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -99,6 +103,25 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def with_retry(factory: sessionmaker[Session], work: Callable[[Session], T], *, attempts: int = 5) -> T:
+    """Run ``work`` in its own transaction, again when a concurrent writer won a unique race.
+
+    Two replicas ingesting the same new event or identifier at once: one commits, the other hits
+    the unique constraint, rolls back whole and, on the next attempt, sees the row as existing.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with factory.begin() as session:
+                return work(session)
+        except (IntegrityError, OperationalError) as exc:
+            # SQLite answers "database is locked" at once, without waiting, when a transaction that
+            # has read must write after another writer committed: only a fresh start can succeed.
+            if attempt == attempts or (isinstance(exc, OperationalError) and "locked" not in str(exc)):
+                raise
+            time.sleep(0.01 * attempt)
+    raise AssertionError("unreachable")
 
 
 @contextmanager

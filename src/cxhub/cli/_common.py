@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -20,6 +20,7 @@ from cxhub.kit.errors import CxhubError
 from cxhub.kit.http import Hub
 
 console = Console()
+WorkspaceOption = Annotated[str | None, typer.Option(help="Workspace slug.")]
 err_console = Console(stderr=True)
 
 

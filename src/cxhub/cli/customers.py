@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cxhub.cli._common import Format, console, fail, open_hub, pick_workspace, print_json, unit_of_work
+from cxhub.cli._common import Format, WorkspaceOption, console, fail, open_hub, pick_workspace, print_json, unit_of_work
 from cxhub.identity import service as identity
 from cxhub.identity.schemas import MergeOut
 from cxhub.kit.errors import CxhubError
@@ -27,7 +27,7 @@ def _parse_lookup(who: str) -> dict[str, str]:
 @app.command()
 def show(
     who: Annotated[str, typer.Argument(help="A customer id, or TYPE=VALUE such as email=anna@example.it")],
-    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+    workspace: WorkspaceOption = None,
     recent: Annotated[int, typer.Option(min=0, max=100, help="Timeline events to show.")] = 10,
     format: Annotated[Format, typer.Option(help="table or json")] = Format.table,
 ) -> None:
@@ -88,7 +88,7 @@ def show(
 @app.command()
 def unmerge(
     merge_id: Annotated[int, typer.Argument(help="The merge id, as `customers show` lists it.")],
-    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Undo a merge: both profiles come back, and they are not merged again automatically."""
     hub = open_hub()

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from cxhub.cli._common import (
     Format,
+    WorkspaceOption,
     console,
     err_console,
     fail,
@@ -108,7 +109,7 @@ def import_events(
 
 @deadletter_app.command("list")
 def list_letters(
-    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+    workspace: WorkspaceOption = None,
     status: Annotated[str, typer.Option(help="pending, replayed or all.")] = "pending",
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
     format: Annotated[Format, typer.Option(help="table or json")] = Format.table,
@@ -159,7 +160,7 @@ def list_letters(
 @deadletter_app.command("show")
 def show_letter(
     letter_id: Annotated[int, typer.Argument(help="Dead letter id.")],
-    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Show one refused record: why, and the raw payload as it arrived."""
     hub = open_hub()
@@ -189,7 +190,7 @@ def show_letter(
 def replay_letters(
     letter_ids: Annotated[list[int] | None, typer.Argument(help="Dead letter ids; none with --all.")] = None,
     all_pending: Annotated[bool, typer.Option("--all", help="Replay every pending dead letter.")] = False,
-    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+    workspace: WorkspaceOption = None,
     corrected: Annotated[Path | None, typer.Option(help="A JSON file with the corrected event (one id only).")] = None,
 ) -> None:
     """Try refused records again (after fixing the cause, or with --corrected); exits 1 if any still fails."""
@@ -211,16 +212,19 @@ def replay_letters(
                     ids.extend(d.id for d in batch)
                     after = batch[-1].id
         for letter_id in ids:
-            with unit_of_work(hub) as session:
-                letter = service.replay_dead_letter(
-                    session,
-                    workspace_id=workspace_id,
-                    dead_letter_id=letter_id,
-                    settings=hub.settings,
-                    queue=hub.queue,
-                    payload=payload,
-                )
-                status, errors = letter.status, letter.errors
+            try:
+                with unit_of_work(hub) as session:
+                    letter = service.replay_dead_letter(
+                        session,
+                        workspace_id=workspace_id,
+                        dead_letter_id=letter_id,
+                        settings=hub.settings,
+                        queue=hub.queue,
+                        payload=payload,
+                    )
+                    status, errors = letter.status, letter.errors
+            except CxhubError as exc:
+                status, errors = "failed", [{"field": "id", "problem": f"{exc.code}: {exc.message}"}]
             if status == "replayed":
                 replayed += 1
             else:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
+from sqlalchemy.orm import Session
 
+from cxhub.db import with_retry
 from cxhub.events import service
 from cxhub.events.models import DeadLetter
 from cxhub.events.schemas import (
@@ -153,18 +155,17 @@ async def post_events(request: Request, hub: HubDep, principal: Ingester) -> Ing
     # The database work is synchronous; run it off the event loop.
     from starlette.concurrency import run_in_threadpool
 
-    def work() -> IngestReport:
-        with hub.sessions.begin() as session:
-            return service.ingest(
-                session,
-                workspace_id=principal.workspace_id,
-                records=records,
-                source="api",
-                settings=settings,
-                queue=hub.queue,
-            )
+    def work(session: Session) -> IngestReport:
+        return service.ingest(
+            session,
+            workspace_id=principal.workspace_id,
+            records=records,
+            source="api",
+            settings=settings,
+            queue=hub.queue,
+        )
 
-    return _response(await run_in_threadpool(work))
+    return _response(await run_in_threadpool(with_retry, hub.sessions, work))
 
 
 def _letter_out(letter: DeadLetter, with_raw: bool) -> DeadLetterOut:

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, Connection, Table, Uuid, insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from cxhub.db import UTCDateTime
@@ -63,15 +64,24 @@ def write(connection: Connection, table: Table, names: list[str], values: list[t
     dialect = connection.dialect.name
     columns = ", ".join(f'"{name}"' for name in names)
     driver = connection.connection.driver_connection
-    if dialect == "sqlite":
-        marks = ", ".join("?" * len(names))
-        driver.executemany(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', values)  # type: ignore[union-attr]
-    elif dialect == "postgresql":
-        with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:  # type: ignore[union-attr]
-            for row in values:
-                copy.write_row(row)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported today
-        connection.execute(insert(table), [dict(zip(names, row, strict=True)) for row in values])
+    dbapi = connection.dialect.loaded_dbapi
+    statement = ""
+    try:
+        if dialect == "sqlite":
+            marks = ", ".join("?" * len(names))
+            statement = f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})'
+            driver.executemany(statement, values)  # type: ignore[union-attr]
+        elif dialect == "postgresql":
+            statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                for row in values:
+                    copy.write_row(row)
+        else:  # pragma: no cover - only SQLite and PostgreSQL are supported today
+            connection.execute(insert(table), [dict(zip(names, row, strict=True)) for row in values])
+    except dbapi.Error as exc:
+        # Raised by the driver itself: wrap it as SQLAlchemy would (IntegrityError, OperationalError…),
+        # so callers handle one family of errors whichever path wrote the rows.
+        raise DBAPIError.instance(statement, None, exc, dbapi.Error) from exc
 
 
 def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:

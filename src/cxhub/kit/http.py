@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.config import Settings
+from cxhub.db import transaction
 from cxhub.governance.service import Principal, authenticate
 from cxhub.kit.errors import CxhubError
 from cxhub.pipeline import Queue
@@ -58,15 +59,8 @@ def get_hub(request: Request) -> Hub:
 
 def get_session(hub: Annotated[Hub, Depends(get_hub)]) -> Iterator[Session]:
     """One session per request, committed when the endpoint returns, rolled back when it raises."""
-    session = hub.sessions()
-    try:
+    with transaction(hub.sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_principal(request: Request, hub: Annotated[Hub, Depends(get_hub)]) -> Principal:
