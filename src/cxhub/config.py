@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     future_tolerance_seconds: int = Field(default=300, ge=0)
     import_batch_size: int = Field(default=5000, ge=1, le=100_000)
     default_workspace: str = "default"
+    # Threads per process for the context API's reads. Fewer threads fight less over the GIL:
+    # SQLite reads are local and CPU-bound (1 is fastest); PostgreSQL waits on the network (4).
+    context_threads: int | None = Field(default=None, ge=1, le=64)
 
 
 @lru_cache(maxsize=1)

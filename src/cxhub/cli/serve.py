@@ -22,7 +22,15 @@ def _run(host: str, port: int, workers: int = 1) -> None:
     )
     if workers > 1:
         # Each worker process builds its own hub from the same CXHUB_* settings.
-        uvicorn.run("cxhub.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run(
+            "cxhub.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+        )
         return
     from cxhub.app import create_app
 

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from cxhub.db import table_of, utcnow
@@ -177,13 +177,18 @@ def normalize_query(kind: str, value: str, *, region: str) -> str:
         raise CxhubError("invalid_identifier", f"{kind}: {exc}", field=kind) from None
 
 
+# Built once: the context API runs this on every call.
+_LOOKUP = select(Identifier.customer_id).where(
+    Identifier.workspace_id == bindparam("ws", type_=Identifier.workspace_id.type),
+    Identifier.key == bindparam("key", type_=Identifier.key.type),
+)
+
+
 def find_customer_by_identifier(
     session: Session, *, workspace_id: uuid.UUID, kind: str, value: str, region: str
 ) -> uuid.UUID:
     key = normalize_query(kind, value, region=region)
-    customer_id = session.scalar(
-        select(Identifier.customer_id).where(Identifier.workspace_id == workspace_id, Identifier.key == key)
-    )
+    customer_id = session.connection().scalar(_LOOKUP, {"ws": workspace_id, "key": key})
     if customer_id is None:
         raise NotFound("customer_not_found", f"no customer has {kind} {value!r}", field=kind)
     return customer_id

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from cxhub.config import Settings
 from cxhub.db import transaction
 from cxhub.governance.service import Principal, authenticate
 from cxhub.kit.errors import CxhubError
 from cxhub.pipeline import Queue
+
+T = TypeVar("T")
 
 
 class PrincipalCache:
@@ -50,9 +55,18 @@ class Hub:
     sessions: sessionmaker[Session]
     queue: Queue
     principals: PrincipalCache = field(default_factory=lambda: PrincipalCache())
+    readers: ThreadPoolExecutor = field(init=False)
+
+    def __post_init__(self) -> None:
+        threads = self.settings.context_threads or (1 if self.engine.dialect.name == "sqlite" else 4)
+        self.readers = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cxhub-read")
+
+    async def read(self, work: Callable[[], T]) -> T:
+        """Run a short read on the hub's small pool of reader threads."""
+        return await asyncio.get_running_loop().run_in_executor(self.readers, work)
 
 
-def get_hub(request: Request) -> Hub:
+async def get_hub(request: Request) -> Hub:
     hub: Hub = request.app.state.hub
     return hub
 
@@ -63,25 +77,35 @@ def get_session(hub: Annotated[Hub, Depends(get_hub)]) -> Iterator[Session]:
         yield session
 
 
-def get_principal(request: Request, hub: Annotated[Hub, Depends(get_hub)]) -> Principal:
+async def get_principal(request: Request, hub: Annotated[Hub, Depends(get_hub)]) -> Principal:
+    return await authorize(request, hub)
+
+
+async def authorize(request: Request, hub: Hub, scope: str | None = None) -> Principal:
+    """The caller's key (with ``scope``, when given). Async so a cached key costs no thread hop."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise CxhubError("unauthorized", "send an API key as 'Authorization: Bearer <key>'", status=401)
-    cached = hub.principals.get(token)
-    if cached is not None:
-        return cached
-    with hub.sessions() as session:
-        principal = authenticate(session, token=token)
-    hub.principals.put(token, principal)
+    principal = hub.principals.get(token)
+    if principal is None:
+        principal = await run_in_threadpool(_authenticate, hub, token)
+        hub.principals.put(token, principal)
+    if scope:
+        principal.require(scope)
     return principal
+
+
+def _authenticate(hub: Hub, token: str) -> Principal:
+    with hub.sessions() as session:
+        return authenticate(session, token=token)
 
 
 def scoped(scope: str):  # type: ignore[no-untyped-def]
     """A dependency that admits callers whose key has ``scope``."""
 
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         principal.require(scope)
         return principal
 

@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.orm import Session
 
-from cxhub.events.models import Event
 from cxhub.identity import service as identity
 from cxhub.identity.schemas import MergeOut
-from cxhub.kit.errors import CxhubError
+from cxhub.kit.errors import CxhubError, NotFound
+from cxhub.profiles import queries as q
 from cxhub.profiles.schemas import (
     AmountOut,
     ChannelUse,
@@ -27,11 +27,11 @@ from cxhub.profiles.schemas import (
     Traits,
 )
 
-PURCHASE, RETURN = "purchase", "return"
+PURCHASE, RETURN = q.PURCHASE, q.RETURN
 MAX_PAGE = 500
 
 
-def _event_out(row: Event) -> TimelineEvent:
+def _event_out(row: Any) -> TimelineEvent:
     amount = AmountOut(cents=row.amount_cents, currency=row.currency or "EUR") if row.amount_cents is not None else None
     return TimelineEvent(
         event_id=row.event_id,
@@ -52,21 +52,7 @@ def _event_out(row: Event) -> TimelineEvent:
 
 def traits(session: Session, *, workspace_id: uuid.UUID, customer_id: uuid.UUID) -> Traits:
     """Counts, channels and lifetime value in one aggregate over the customer's timeline."""
-    signed = case((Event.type == PURCHASE, Event.amount_cents), (Event.type == RETURN, -Event.amount_cents), else_=0)
-    valued = case((and_(Event.type.in_((PURCHASE, RETURN)), Event.amount_cents.is_not(None)), 1), else_=0)
-    rows = session.execute(
-        select(
-            Event.channel,
-            Event.currency,
-            func.count(),
-            func.min(Event.occurred_at),
-            func.max(Event.occurred_at),
-            func.sum(signed),
-            func.sum(valued),
-        )
-        .where(Event.workspace_id == workspace_id, Event.customer_id == customer_id)
-        .group_by(Event.channel, Event.currency)
-    )
+    rows = session.connection().execute(q.TRAITS, {"ws": workspace_id, "cid": customer_id})
     channels: dict[str, ChannelUse] = {}
     value: dict[str, int] = {}
     for channel, currency, count, first, last, total, valued_rows in rows:
@@ -92,16 +78,7 @@ def traits(session: Session, *, workspace_id: uuid.UUID, customer_id: uuid.UUID)
 
 def owned_products(session: Session, *, workspace_id: uuid.UUID, customer_id: uuid.UUID) -> list[OwnedProduct]:
     """What the customer holds now: purchased minus returned quantity, per SKU."""
-    rows = session.execute(
-        select(Event.type, Event.products, Event.occurred_at)
-        .where(
-            Event.workspace_id == workspace_id,
-            Event.customer_id == customer_id,
-            Event.type.in_((PURCHASE, RETURN)),
-            Event.products.is_not(None),
-        )
-        .order_by(Event.occurred_at)
-    )
+    rows = session.connection().execute(q.OWNED, {"ws": workspace_id, "cid": customer_id})
     held: dict[str, dict[str, Any]] = {}
     for kind, products, occurred_at in rows:
         for line in products or []:
@@ -186,25 +163,23 @@ def _events(
     cursor: str | None = None,
     types: list[str] | None = None,
     channels: list[str] | None = None,
-) -> list[Event]:
-    query = select(Event).where(Event.workspace_id == workspace_id, Event.customer_id == customer_id)
+) -> list[Row[Any]]:
+    params = {"ws": workspace_id, "cid": customer_id, "limit": limit}
+    if not (cursor or types or channels):
+        return list(session.connection().execute(q.RECENT, params))
+    query = select(q.events).where(q.MINE)
     if types:
-        query = query.where(Event.type.in_(types))
+        query = query.where(q.e.type.in_(types))
     if channels:
-        query = query.where(Event.channel.in_(channels))
+        query = query.where(q.e.channel.in_(channels))
     if cursor:
         stamp, row_id = _decode_cursor(cursor)
-        query = query.where(or_(Event.occurred_at < stamp, and_(Event.occurred_at == stamp, Event.id < row_id)))
-    return list(session.scalars(query.order_by(Event.occurred_at.desc(), Event.id.desc()).limit(limit)))
+        query = query.where(or_(q.e.occurred_at < stamp, and_(q.e.occurred_at == stamp, q.e.id < row_id)))
+    return list(session.connection().execute(query.order_by(*q.NEWEST).limit(q.LIMIT), params))
 
 
 def last_scores(session: Session, *, workspace_id: uuid.UUID, customer_id: uuid.UUID, limit: int = 5) -> list[ScoreOut]:
-    rows = session.scalars(
-        select(Event)
-        .where(Event.workspace_id == workspace_id, Event.customer_id == customer_id, Event.score.is_not(None))
-        .order_by(Event.occurred_at.desc(), Event.id.desc())
-        .limit(limit)
-    )
+    rows = session.connection().execute(q.SCORES, {"ws": workspace_id, "cid": customer_id, "limit": limit})
     return [
         ScoreOut(
             event_id=row.event_id,
@@ -239,19 +214,31 @@ def find_customer(session: Session, *, workspace_id: uuid.UUID, query: Mapping[s
     )
 
 
+def _live_customer(session: Session, workspace_id: uuid.UUID, customer_id: uuid.UUID) -> uuid.UUID:
+    row = session.connection().execute(q.CUSTOMER, {"ws": workspace_id, "cid": customer_id}).first()
+    if row is None:
+        raise NotFound("customer_not_found", f"no customer {customer_id} in this workspace", field="customer_id")
+    if row.merged_into is None:
+        return customer_id
+    return identity.root_of(session, customer_id)
+
+
 def context(session: Session, *, workspace_id: uuid.UUID, customer_id: uuid.UUID, recent: int = 10) -> ContextOut:
     if not 0 <= recent <= 100:
         raise CxhubError("invalid_limit", "recent must be between 0 and 100", field="recent")
-    customer = identity.resolve_customer(session, workspace_id=workspace_id, customer_id=customer_id)
-    profile = traits(session, workspace_id=workspace_id, customer_id=customer.id)
-    events = [_event_out(row) for row in _events(session, workspace_id, customer.id, recent)] if recent else []
+    live = _live_customer(session, workspace_id, customer_id)
+    profile = traits(session, workspace_id=workspace_id, customer_id=live)
+    events = [_event_out(row) for row in _events(session, workspace_id, live, recent)] if recent else []
+    found: dict[str, list[str]] = {}
+    for kind, value in session.connection().execute(q.IDENTIFIERS, {"ws": workspace_id, "cid": live}):
+        found.setdefault(kind, []).append(value)
     return ContextOut(
-        customer_id=str(customer.id),
-        identifiers=identity.identifiers_of(session, workspace_id=workspace_id, customer_id=customer.id),
+        customer_id=str(live),
+        identifiers=found,
         profile=profile,
         recent_events=events,
         owned_products=profile.owned_products,
-        last_scores=last_scores(session, workspace_id=workspace_id, customer_id=customer.id),
+        last_scores=last_scores(session, workspace_id=workspace_id, customer_id=live),
         open_cases=[],
         churn_risk=None,
     )
