@@ -107,6 +107,7 @@ def test_oversized_batch_is_refused_whole_and_kept(hub: Hub, tenant: Tenant) -> 
     assert response.json()["error"]["code"] == "batch_too_large"
     assert count(hub, Event, tenant) == 0
     assert count(hub, DeadLetter, tenant) == 4
+    assert len(response.json()["error"]["deadletter_ids"]) == 4
 
 
 def test_oversized_body_is_refused(hub: Hub, tenant: Tenant) -> None:

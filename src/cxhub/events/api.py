@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from cxhub.db import with_retry
 from cxhub.events import service
@@ -90,82 +91,61 @@ def _response(report: IngestReport) -> IngestResponse:
 async def post_events(request: Request, hub: HubDep, principal: Ingester) -> IngestResponse:
     settings = hub.settings
 
-    def refuse(code: str, message: str, status: int, raw: str, field: str = "(body)") -> CxhubError:
-        with hub.sessions.begin() as session:
-            dead_id = service.dead_letter_request(
+    def keep(records: list[RawRecord]) -> IngestReport:
+        def work(session: Session) -> IngestReport:
+            return service.ingest(
                 session,
                 workspace_id=principal.workspace_id,
+                records=records,
                 source="api",
-                raw=raw,
-                reason_code=code,
-                problems=[Problem(field, message)],
+                settings=settings,
+                queue=hub.queue,
             )
+
+        return with_retry(hub.sessions, work)
+
+    async def refuse(code: str, message: str, status: int, raw: str, field: str = "(body)") -> CxhubError:
+        """Keep the whole request as one dead letter and build the error that answers it."""
+        report = await run_in_threadpool(keep, [RawRecord(None, raw, None, [Problem(field, message)], code)])
+        dead_id = report.outcomes[0].deadletter_id
         return CxhubError(code, message, status=status, field=field, details={"deadletter_id": dead_id})
 
     try:
         body = await _read_body(request, settings.max_body_bytes)
     except _TooLarge as exc:
-        raise refuse(
-            "body_too_large",
-            f"request body is {exc.size}+ bytes; at most {settings.max_body_bytes} allowed",
-            413,
-            exc.head.decode("utf-8", "replace"),
-        ) from None
+        message = f"request body is {exc.size}+ bytes; at most {settings.max_body_bytes} allowed"
+        raise await refuse("body_too_large", message, 413, exc.head.decode("utf-8", "replace")) from None
     text = body.decode("utf-8", "replace")
     try:
         document: Any = jsonio.loads(body)
     except jsonio.JSONDecodeError as exc:
-        raise refuse("malformed_json", f"body is not valid JSON: {exc}", 400, text) from None
+        raise await refuse("malformed_json", f"body is not valid JSON: {exc}", 400, text) from None
     if not isinstance(document, dict) or not isinstance(document.get("events"), list):
-        raise refuse("invalid_body", "body must be a JSON object with an 'events' array", 400, text, "events")
+        raise await refuse("invalid_body", "body must be a JSON object with an 'events' array", 400, text, "events")
     extra = sorted(set(document) - {"events"})
     if extra:
-        raise refuse("invalid_body", f"unknown top-level field(s): {', '.join(extra)}", 400, text, extra[0])
+        raise await refuse("invalid_body", f"unknown top-level field(s): {', '.join(extra)}", 400, text, extra[0])
     events: list[Any] = document["events"]
     if not events:
-        raise refuse("invalid_body", "'events' is empty", 400, text, "events")
+        raise await refuse("invalid_body", "'events' is empty", 400, text, "events")
     if len(events) > settings.max_batch_events:
+        # Refused whole, but kept event by event, so each can be replayed once the sender splits.
         message = f"batch holds {len(events)} events; at most {settings.max_batch_events} allowed"
-        with hub.sessions.begin() as session:
-            report = service.ingest(
-                session,
-                workspace_id=principal.workspace_id,
-                records=[
-                    RawRecord(
-                        payload=e,
-                        raw=service.dump_raw(e),
-                        problems=[Problem("events", message)],
-                        reason_code="batch_too_large",
-                    )
-                    for e in events
-                ],
-                source="api",
-                settings=settings,
-                queue=hub.queue,
-            )
-        first, last = report.outcomes[0].deadletter_id, report.outcomes[-1].deadletter_id
+        problem = [Problem("events", message)]
+        records = [RawRecord(e, service.dump_raw(e), None, problem, "batch_too_large") for e in events]
+        report = await run_in_threadpool(keep, records)
         raise CxhubError(
             "batch_too_large",
             message,
             status=413,
             field="events",
-            details={"deadletter_ids": [first, last], "hint": "split the batch; replay the dead letters"},
+            details={
+                "deadletter_ids": [o.deadletter_id for o in report.outcomes],
+                "hint": "split the batch, then replay the dead letters",
+            },
         )
     records = [record_from_payload(event) for event in events]
-    # The database work is synchronous; run it off the event loop.
-    from starlette.concurrency import run_in_threadpool
-
-    def work(session: Session) -> IngestReport:
-        return service.ingest(
-            session,
-            workspace_id=principal.workspace_id,
-            records=records,
-            source="api",
-            settings=settings,
-            queue=hub.queue,
-        )
-
-    return _response(await run_in_threadpool(with_retry, hub.sessions, work))
+    return _response(await run_in_threadpool(keep, records))
 
 
 def _letter_out(letter: DeadLetter, with_raw: bool) -> DeadLetterOut:

@@ -201,20 +201,6 @@ def _write_dead_letters(
     return ids
 
 
-def dead_letter_request(
-    session: Session,
-    *,
-    workspace_id: uuid.UUID,
-    source: str,
-    raw: str,
-    reason_code: str,
-    problems: list[Problem],
-) -> int:
-    """Keep a whole request the hub could not split into events (bad JSON, body too large)."""
-    record = RawRecord(payload=None, raw=raw, reason_code=reason_code)
-    return _write_dead_letters(session, workspace_id=workspace_id, source=source, rejected=[(0, record, problems)])[0]
-
-
 def list_dead_letters(
     session: Session,
     *,
