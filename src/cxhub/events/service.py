@@ -18,6 +18,7 @@ from cxhub.events.models import DeadLetter, Event
 from cxhub.events.schemas import AcceptedEvent
 from cxhub.events.validation import Problem, Rules, validate_event
 from cxhub.kit.errors import CxhubError, NotFound
+from cxhub.kit.sql import is_one_of
 from cxhub.pipeline import PipelineBatch, Queue
 
 DEADLETTER_MAX_RAW = 1024 * 1024
@@ -162,7 +163,11 @@ def _existing_event_ids(session: Session, *, workspace_id: uuid.UUID, event_ids:
     for start in range(0, len(event_ids), CHUNK):
         chunk = event_ids[start : start + CHUNK]
         found.update(
-            session.scalars(select(Event.event_id).where(Event.workspace_id == workspace_id, Event.event_id.in_(chunk)))
+            session.scalars(
+                select(Event.event_id).where(
+                    Event.workspace_id == workspace_id, is_one_of(session, Event.event_id, chunk)
+                )
+            )
         )
     return found
 

@@ -22,6 +22,7 @@ from cxhub.identity.normalize import (
 from cxhub.identity.stitching import Owner, Stitcher, StitchPlan
 from cxhub.kit.bulk import bulk_insert
 from cxhub.kit.errors import CxhubError, NotFound
+from cxhub.kit.sql import is_one_of
 
 CHUNK = 5000  # bound parameters per IN (...): SQLite allows 32,766, PostgreSQL 65,535
 
@@ -37,7 +38,7 @@ def load_owners(session: Session, *, workspace_id: uuid.UUID, keys: Iterable[str
     for chunk in _chunks(wanted):
         rows = session.execute(
             select(Identifier.key, Identifier.customer_id, Identifier.origin_customer_id).where(
-                Identifier.workspace_id == workspace_id, Identifier.key.in_(chunk)
+                Identifier.workspace_id == workspace_id, is_one_of(session, Identifier.key, chunk)
             )
         )
         for key, customer_id, origin_id in rows:
@@ -137,23 +138,26 @@ def _write_plan(session: Session, *, workspace_id: uuid.UUID, plan: StitchPlan, 
             for merge in plan.merges
         ],
     )
-    for merge in plan.merges:
-        if merge.loser_id in plan.new_customers:
-            continue  # born and merged in this batch: its row was written merged already
-        root = plan.root(merge.loser_id)
-        session.execute(
-            update(Customer).where(Customer.id == merge.loser_id).values(merged_into=merge.winner_id, merged_at=now)
-        )
-        _repoint(session, workspace_id=workspace_id, old=[merge.loser_id], new=root)
-
-
-def _repoint(session: Session, *, workspace_id: uuid.UUID, old: list[uuid.UUID], new: uuid.UUID) -> None:
-    for model in (Identifier, Event):
-        session.execute(
-            update(model)
-            .where(model.workspace_id == workspace_id, model.customer_id.in_(old))
-            .values(customer_id=new)
-            .execution_options(synchronize_session=False)
+    # Customers that existed before the batch and lost a merge in it: one executemany per table
+    # (a round trip per merge made merge-heavy imports crawl on PostgreSQL).
+    moved = [merge for merge in plan.merges if merge.loser_id not in plan.new_customers]
+    if not moved:
+        return
+    customers, identifiers, events = table_of(Customer), table_of(Identifier), table_of(Event)
+    connection = session.connection()
+    connection.execute(
+        update(customers)
+        .where(customers.c.id == bindparam("loser"))
+        .values(merged_into=bindparam("winner"), merged_at=bindparam("now")),
+        [{"loser": m.loser_id, "winner": m.winner_id, "now": now} for m in moved],
+    )
+    repoints = [{"ws": workspace_id, "old": m.loser_id, "new": plan.root(m.loser_id)} for m in moved]
+    for table in (identifiers, events):
+        connection.execute(
+            update(table)
+            .where(table.c.workspace_id == bindparam("ws"), table.c.customer_id == bindparam("old"))
+            .values(customer_id=bindparam("new")),
+            repoints,
         )
 
 
