@@ -45,3 +45,40 @@ def test_identifier_types_are_checked() -> None:
             identifier_type(bad)
     with pytest.raises(IdentifierError):
         normalize_identifier("device_id", "   ", region="IT")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "anna.rossi@example.it",
+        "Anna.Rossi+promo@Mail.Example.CO.UK",
+        "o'brien@example.ie",
+        "a_b-c@sub-domain.example.com",
+        "x@a.bc",
+        "weird!#$%&'*+/=?^_`{|}~-@example.org",
+        "x@foo.test",
+        "x@host.local",
+        "a..b@example.it",
+        ".a@example.it",
+        "a@-example.it",
+        "a@example.123",
+        "a" * 65 + "@example.it",
+        "ünïcode@example.it",
+        "a@xn--bcher-kva.example",
+        "a@bücher.example",
+    ],
+)
+def test_fast_email_path_agrees_with_email_validator(address: str) -> None:
+    from email_validator import EmailNotValidError, validate_email
+
+    from cxhub.identity.normalize import normalize_email
+
+    try:
+        expected: str | None = str(validate_email(address, check_deliverability=False).normalized).lower()
+    except EmailNotValidError:
+        expected = None
+    try:
+        got: str | None = normalize_email(address)
+    except IdentifierError:
+        got = None
+    assert got == expected
