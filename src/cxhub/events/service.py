@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -72,8 +73,6 @@ def dump_raw(payload: Any) -> str:
         return orjson.dumps(payload).decode()
     except (TypeError, orjson.JSONEncodeError):
         # Lone surrogates and other oddities: keep them escaped rather than lose the record.
-        import json
-
         return json.dumps(payload, ensure_ascii=True, default=repr)
 
 
