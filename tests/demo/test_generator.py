@@ -13,17 +13,9 @@ from typing import Any
 import pytest
 
 from cxhub.demo import texts
-from cxhub.demo.generator import (
-    CHANNELS,
-    EVENT_TYPES,
-    JOURNEY_STAGES,
-    PRODUCTS,
-    STORES,
-    _Brand,
-    _Calendar,
-    generate_events,
-    generate_invalid_events,
-)
+from cxhub.demo.catalogue import CHANNELS, EVENT_TYPES, JOURNEY_STAGES, PRODUCTS, STORES
+from cxhub.demo.generator import _Brand, generate_events, generate_invalid_events
+from cxhub.demo.seasons import _Calendar
 from cxhub.events.schemas import AcceptedEvent
 from cxhub.events.validation import Rules, validate_event
 from cxhub.identity.normalize import normalize_email, normalize_phone
