@@ -205,12 +205,25 @@ def get_customer(session: Session, *, workspace_id: uuid.UUID, customer_id: uuid
     return customer
 
 
+# Built once: the context API runs this on every call.
+_MERGED_INTO = select(Customer.merged_into).where(
+    Customer.workspace_id == bindparam("ws", type_=Customer.workspace_id.type),
+    Customer.id == bindparam("cid", type_=Customer.id.type),
+)
+
+
+def live_customer_id(session: Session, *, workspace_id: uuid.UUID, customer_id: uuid.UUID) -> uuid.UUID:
+    """The id of the customer that holds the timeline now, following merges (an old id keeps working)."""
+    row = session.connection().execute(_MERGED_INTO, {"ws": workspace_id, "cid": customer_id}).first()
+    if row is None:
+        raise NotFound("customer_not_found", f"no customer {customer_id} in this workspace", field="customer_id")
+    return customer_id if row.merged_into is None else root_of(session, customer_id)
+
+
 def resolve_customer(session: Session, *, workspace_id: uuid.UUID, customer_id: uuid.UUID) -> Customer:
-    """The live customer for an id, following merges (an old id keeps working)."""
-    customer = get_customer(session, workspace_id=workspace_id, customer_id=customer_id)
-    if customer.merged_into is None:
-        return customer
-    return get_customer(session, workspace_id=workspace_id, customer_id=root_of(session, customer_id))
+    """The live customer for an id, following merges."""
+    live = live_customer_id(session, workspace_id=workspace_id, customer_id=customer_id)
+    return get_customer(session, workspace_id=workspace_id, customer_id=live)
 
 
 def identifiers_of(session: Session, *, workspace_id: uuid.UUID, customer_id: uuid.UUID) -> dict[str, list[str]]:

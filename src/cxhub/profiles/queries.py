@@ -12,13 +12,12 @@ from sqlalchemy import Integer, and_, bindparam, case, func, select
 
 from cxhub.db import table_of
 from cxhub.events.models import Event
-from cxhub.identity.models import Customer, Identifier
+from cxhub.identity.models import Identifier
 
 PURCHASE, RETURN = "purchase", "return"
 
 events = table_of(Event)
 identifiers = table_of(Identifier)
-customers = table_of(Customer)
 e = events.c
 
 WS = bindparam("ws", type_=e.workspace_id.type)
@@ -55,4 +54,3 @@ IDENTIFIERS = (
     .where(identifiers.c.workspace_id == WS, identifiers.c.customer_id == CID)
     .order_by(identifiers.c.type, identifiers.c.value)
 )
-CUSTOMER = select(customers.c.id, customers.c.merged_into).where(customers.c.workspace_id == WS, customers.c.id == CID)

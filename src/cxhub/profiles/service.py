@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cxhub.identity import service as identity
 from cxhub.identity.schemas import MergeOut
-from cxhub.kit.errors import CxhubError, NotFound
+from cxhub.kit.errors import CxhubError
 from cxhub.profiles import queries as q
 from cxhub.profiles.schemas import (
     AmountOut,
@@ -214,19 +214,10 @@ def find_customer(session: Session, *, workspace_id: uuid.UUID, query: Mapping[s
     )
 
 
-def _live_customer(session: Session, workspace_id: uuid.UUID, customer_id: uuid.UUID) -> uuid.UUID:
-    row = session.connection().execute(q.CUSTOMER, {"ws": workspace_id, "cid": customer_id}).first()
-    if row is None:
-        raise NotFound("customer_not_found", f"no customer {customer_id} in this workspace", field="customer_id")
-    if row.merged_into is None:
-        return customer_id
-    return identity.root_of(session, customer_id)
-
-
 def context(session: Session, *, workspace_id: uuid.UUID, customer_id: uuid.UUID, recent: int = 10) -> ContextOut:
     if not 0 <= recent <= 100:
         raise CxhubError("invalid_limit", "recent must be between 0 and 100", field="recent")
-    live = _live_customer(session, workspace_id, customer_id)
+    live = identity.live_customer_id(session, workspace_id=workspace_id, customer_id=customer_id)
     profile = traits(session, workspace_id=workspace_id, customer_id=live)
     events = [_event_out(row) for row in _events(session, workspace_id, live, recent)] if recent else []
     found: dict[str, list[str]] = {}
