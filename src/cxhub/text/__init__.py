@@ -1,0 +1,1 @@
+"""Text analytics in Italian and English, offline."""
