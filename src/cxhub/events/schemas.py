@@ -98,6 +98,7 @@ class AcceptedEvent:
     amount_cents: int | None
     currency: str | None
     products: list[dict[str, Any]] | None
+    metric: str | None = None
 
 
 class FieldProblem(BaseModel):

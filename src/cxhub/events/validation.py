@@ -106,6 +106,12 @@ def deep_problems(value: Any, path: str = "", depth: int = 0) -> list[Problem]:
     return problems
 
 
+# The scales of the metrics cxhub computes; other metric names are stored and sliced as they come.
+METRIC_SCALES: dict[str, tuple[float, float]] = {"nps": (0, 10), "enps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+INTEGER_METRICS = frozenset({"nps", "enps"})
+METRIC_NAME = re.compile(r"[a-z0-9_]{1,32}")
+
+
 def validate_event(payload: Any, rules: Rules, raw: str | None = None) -> AcceptedEvent | list[Problem]:
     """Validate ``payload`` (a decoded JSON object) against the event model.
 
@@ -140,6 +146,9 @@ def validate_event(payload: Any, rules: Rules, raw: str | None = None) -> Accept
         )
     elif occurred_at < EARLIEST:
         problems.append(Problem("occurred_at", "is before 1970-01-01"))
+    metric = feedback_metric(event.type, event.attributes)
+    if event.type == "survey_response":
+        problems.extend(_metric_problems(metric, event.attributes.get("metric"), event.score))
 
     identifiers: dict[str, str] = {}
     for raw_type, raw_value in event.identifiers.items():
@@ -173,10 +182,36 @@ def validate_event(payload: Any, rules: Rules, raw: str | None = None) -> Accept
         attributes=event.attributes,
         text=event.text,
         score=event.score,
+        metric=metric,
         amount_cents=amount.cents if amount else None,
         currency=amount.currency if amount else None,
         products=products,
     )
+
+
+def feedback_metric(event_type: str, attributes: dict[str, Any]) -> str | None:
+    """The CX metric a feedback event is about (``attributes.metric`` of a ``survey_response``)."""
+    if event_type != "survey_response":
+        return None
+    metric = attributes.get("metric")
+    return metric.strip().lower() if isinstance(metric, str) else None
+
+
+def _metric_problems(metric: str | None, given: Any, score: float | None) -> list[Problem]:
+    if metric is None:
+        if given is not None:
+            return [Problem("attributes.metric", "must be a string such as nps, csat, ces or enps")]
+        return []
+    if not METRIC_NAME.fullmatch(metric):
+        return [Problem("attributes.metric", "must be 1-32 letters, digits or '_' (nps, csat, ces, enps…)")]
+    scale = METRIC_SCALES.get(metric)
+    if scale is None or score is None:
+        return []
+    low, high = scale
+    if not low <= score <= high or (metric in INTEGER_METRICS and score != int(score)):
+        kind = "a whole number" if metric in INTEGER_METRICS else "a number"
+        return [Problem("score", f"{metric} scores are {kind} from {low:g} to {high:g}, got {score:g}")]
+    return []
 
 
 def _product(line: ProductLine) -> dict[str, Any]:

@@ -31,6 +31,7 @@ def append_to_timeline(session: Session, batch: PipelineBatch) -> None:
             "attributes": event.attributes,
             "text": event.text,
             "score": event.score,
+            "metric": event.metric,
             "amount_cents": event.amount_cents,
             "currency": event.currency,
             "products": event.products,

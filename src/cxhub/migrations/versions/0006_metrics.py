@@ -1,4 +1,4 @@
-"""metrics
+"""metrics: events.metric lifted out of attributes, with a covering index for feedback metrics
 
 Revision ID: 0006
 Revises: 0005
@@ -7,15 +7,34 @@ Create Date: 2026-11-23 12:00:00
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+_INDEX_COLUMNS = ["workspace_id", "metric", "occurred_at", "touchpoint", "channel", "score"]
+
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("events") as batch:
+        batch.add_column(sa.Column("metric", sa.String(length=32), nullable=True))
+    bind = op.get_bind()
+    extract = (
+        "lower(trim(attributes ->> 'metric'))"
+        if bind.dialect.name == "postgresql"
+        else "lower(trim(json_extract(attributes, '$.metric')))"
+    )
+    # Feedback that arrived before this revision gets its metric too; an unusable one stays NULL.
+    op.execute(
+        f"UPDATE events SET metric = substr({extract}, 1, 32) WHERE type = 'survey_response' AND attributes IS NOT NULL"
+    )
+    op.create_index("ix_events_feedback", "events", _INDEX_COLUMNS, unique=False)
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_events_feedback", table_name="events")
+    with op.batch_alter_table("events") as batch:
+        batch.drop_column("metric")
