@@ -1,0 +1,1 @@
+"""CX metrics (NPS, CSAT, CES, eNPS): definitions, statistics that can be trusted, key drivers."""
