@@ -1,0 +1,50 @@
+"""The text step of the pipeline: analyse what customers wrote, before the timeline stores it.
+
+It runs after identity (analyses carry the customer) and before the timeline, so that a workspace
+that keeps no raw text stores the redacted text in ``events.text`` too. The whole batch goes to the
+analyser in one call; a batch without text costs one list comprehension.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cxhub.pipeline import PipelineBatch
+from cxhub.text import service
+
+
+def analyze_texts(session: Session, batch: PipelineBatch) -> None:
+    """Fill ``batch.analyses`` (one ``TextResult.to_dict()`` per event with text, else None) and store them.
+
+    Idempotent: an event that already has an analysis (a replayed batch) keeps it and gets no second
+    row; its result is still handed to the later steps.
+    """
+    events = batch.events
+    indices = [i for i, event in enumerate(events) if event.text is not None]
+    analyses: list[dict[str, Any] | None] = [None] * len(events)
+    batch.analyses = analyses
+    if not indices:
+        return
+    from cxhub.text.analyzer import analyze  # loads the analyser only in processes that see text
+
+    workspace_id = batch.workspace_id
+    keep_raw, version = service.text_settings(session, workspace_id=workspace_id)
+    taxonomy, version = service.taxonomy_for_analysis(session, workspace_id=workspace_id, version=version)
+    results = analyze([events[i].text for i in indices], taxonomy=taxonomy)
+    for i, result in zip(indices, results, strict=True):
+        analyses[i] = result.to_dict()
+        if not keep_raw:
+            events[i].text = result.redacted_text
+    done = service.analysed_event_ids(
+        session, workspace_id=workspace_id, event_ids=[events[i].event_id for i in indices]
+    )
+    fresh = [(i, result) for i, result in zip(indices, results, strict=True) if events[i].event_id not in done]
+    rows, mentions = service.analysis_rows(
+        workspace_id=workspace_id,
+        events=[(events[i], batch.customer_ids[i]) for i, _ in fresh],
+        results=[result for _, result in fresh],
+        taxonomy_version=version,
+    )
+    service.write_analyses(session, rows, mentions)
