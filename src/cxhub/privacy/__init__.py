@@ -1,0 +1,1 @@
+"""Privacy: consent per customer and purpose (export, erasure and retention come later)."""

@@ -1,0 +1,1 @@
+"""Surveys: definitions, triggers and contact policy, public form, delivery. Responses become events."""
