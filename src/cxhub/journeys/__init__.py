@@ -1,0 +1,1 @@
+"""Customer journeys: designed journeys, discovery from the events, pain points and disconnects."""

@@ -1,0 +1,88 @@
+"""The emotional curve: per step, how many customers passed, their NPS and CSAT, and the sentiment
+of what they said there, each with a confidence interval.
+
+:func:`step_counts` reduces a chunk to sums that add up across chunks (a customer never spans two);
+:func:`emotional_curve` turns the sums into estimates with ``cxhub.metrics.stats``. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from cxhub.metrics import stats
+
+SUMS = (
+    "customers",
+    "promoters",
+    "passives",
+    "detractors",
+    "csat_n",
+    "csat_total",
+    "csat_total_sq",
+    "sentiment_n",
+    "sentiment_total",
+    "sentiment_total_sq",
+)
+
+
+def step_counts(steps: pl.DataFrame) -> pl.DataFrame:
+    """Sums per ``at_step`` (see ``discovery.assign_steps``): customers, NPS categories, CSAT and sentiment."""
+    nps = (pl.col("metric") == "nps") & pl.col("score").is_not_null()
+    csat = (pl.col("metric") == "csat") & pl.col("score").is_not_null()
+    felt = pl.col("sentiment").is_not_null()
+    return (
+        steps.filter(pl.col("at_step").is_not_null())
+        .group_by(pl.col("at_step").alias("step"))
+        .agg(
+            pl.col("customer_id").n_unique().cast(pl.Int64).alias("customers"),
+            (nps & (pl.col("score") >= stats.NPS_PROMOTER_MIN)).sum().cast(pl.Int64).alias("promoters"),
+            (nps & (pl.col("score") > stats.NPS_DETRACTOR_MAX) & (pl.col("score") < stats.NPS_PROMOTER_MIN))
+            .sum()
+            .cast(pl.Int64)
+            .alias("passives"),
+            (nps & (pl.col("score") <= stats.NPS_DETRACTOR_MAX)).sum().cast(pl.Int64).alias("detractors"),
+            csat.sum().cast(pl.Int64).alias("csat_n"),
+            pl.col("score").filter(csat).sum().cast(pl.Float64).alias("csat_total"),
+            (pl.col("score") ** 2).filter(csat).sum().cast(pl.Float64).alias("csat_total_sq"),
+            felt.sum().cast(pl.Int64).alias("sentiment_n"),
+            pl.col("sentiment").filter(felt).sum().cast(pl.Float64).alias("sentiment_total"),
+            (pl.col("sentiment") ** 2).filter(felt).sum().cast(pl.Float64).alias("sentiment_total_sq"),
+        )
+    )
+
+
+def add_sums(frames: Sequence[pl.DataFrame], keys: Sequence[str]) -> pl.DataFrame:
+    """Per-chunk sums added up by ``keys``."""
+    present = [frame for frame in frames if frame.height]
+    if not present:
+        return frames[0] if frames else pl.DataFrame()
+    joined = pl.concat(present, how="vertical_relaxed")
+    values = [name for name in joined.columns if name not in keys]
+    return joined.group_by(list(keys)).agg(pl.col(values).sum())
+
+
+def emotional_curve(sums: pl.DataFrame, order: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """One entry per step: ``stage, customers, nps, csat, sentiment`` (estimates as dicts, or ``None``
+    where no answer exists). Steps follow ``order`` when given (designed stages, all of them, even
+    unvisited ones), else the busiest first."""
+    rows = {row["step"]: row for row in sums.iter_rows(named=True)} if sums.height else {}
+    keys = list(order) if order is not None else sorted(rows, key=lambda k: (-rows[k]["customers"], k))
+    curve = []
+    for key in keys:
+        row = rows.get(key) or dict.fromkeys(SUMS, 0)
+        nps = stats.nps(row["promoters"], row["passives"], row["detractors"])
+        csat = stats.mean(row["csat_n"], row["csat_total"], row["csat_total_sq"], scale=stats.CSAT_SCALE)
+        sentiment = stats.mean(row["sentiment_n"], row["sentiment_total"], row["sentiment_total_sq"])
+        curve.append(
+            {
+                "stage": key,
+                "customers": int(row["customers"]),
+                "nps": nps.to_dict() if nps.n else None,
+                "csat": csat.to_dict() if csat.n else None,
+                "sentiment": sentiment.to_dict() if sentiment.n else None,
+            }
+        )
+    return curve
