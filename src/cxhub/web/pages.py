@@ -1,4 +1,4 @@
-"""The landing page: what this hub holds, and where to go next."""
+"""The landing page (what this hub holds, and where to go next) and the web app's routers."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from cxhub.events.models import DeadLetter, Event
 from cxhub.governance.models import Workspace
 from cxhub.identity.models import Customer, Merge
 from cxhub.kit.http import SessionDep
+from cxhub.web import auth, cases, customers, departments, feedback, journeys, overview, settings
 from cxhub.web.i18n import pick_language
+from cxhub.web.render import static_router
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -28,6 +30,9 @@ def _number(value: int | None, lang: str = "en") -> str:
 
 templates.env.filters["number"] = _number
 router = APIRouter(include_in_schema=False)
+for _pages in (auth, overview, customers, feedback, cases, journeys, departments, settings):
+    router.include_router(_pages.router)
+router.include_router(static_router)
 
 TEXT = {
     "it": {
@@ -44,6 +49,7 @@ TEXT = {
         "api": "Documentazione API interattiva",
         "redoc": "Riferimento API",
         "health": "Stato del servizio",
+        "signin": "Accedi al cruscotto",
         "from": "dal",
         "to": "al",
         "lang": "English",
@@ -62,6 +68,7 @@ TEXT = {
         "api": "Interactive API documentation",
         "redoc": "API reference",
         "health": "Service health",
+        "signin": "Sign in to the cockpit",
         "from": "from",
         "to": "to",
         "lang": "Italiano",
