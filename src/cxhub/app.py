@@ -12,14 +12,22 @@ from sqlalchemy import Engine, text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cxhub import __version__, migrate
+from cxhub.cases.api import cases_router, rules_router
 from cxhub.config import Settings, get_settings
 from cxhub.db import make_engine, make_sessionmaker
 from cxhub.events.api import router as events_router
+from cxhub.governance.api import router as governance_router
 from cxhub.identity.api import router as identity_router
+from cxhub.journeys.api import router as journeys_router
 from cxhub.kit.errors import CxhubError
 from cxhub.kit.http import Hub
+from cxhub.metrics.api import router as metrics_router
 from cxhub.pipeline import Queue, default_queue
+from cxhub.privacy.api import router as privacy_router
 from cxhub.profiles.api import router as profiles_router
+from cxhub.surveys.api import router as surveys_router
+from cxhub.surveys.form import router as survey_form_router
+from cxhub.text.api import router as text_router
 from cxhub.web.pages import router as pages_router
 
 log = logging.getLogger("cxhub")
@@ -101,5 +109,14 @@ def create_app(hub: Hub | None = None) -> FastAPI:
     app.include_router(events_router)
     app.include_router(profiles_router)
     app.include_router(identity_router)
+    app.include_router(surveys_router)
+    app.include_router(privacy_router)
+    app.include_router(survey_form_router)
+    app.include_router(governance_router)
+    app.include_router(metrics_router)
+    app.include_router(journeys_router)
+    app.include_router(text_router)
+    app.include_router(rules_router)
+    app.include_router(cases_router)
     app.include_router(pages_router)
     return app

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,9 @@ class PipelineBatch:
     source: str
     customer_ids: list[uuid.UUID] = field(default_factory=list)
     origin_ids: list[uuid.UUID] = field(default_factory=list)
+    # Filled by the text step: one ``TextResult.to_dict()`` per event, None for events without text.
+    # Empty when text analytics did not run (later steps must work without it).
+    analyses: list[dict[str, Any] | None] = field(default_factory=list)
 
 
 Step = Callable[[Session, PipelineBatch], None]
@@ -60,10 +63,13 @@ class InProcessQueue:
 
 
 def default_pipeline() -> Pipeline:
+    from cxhub.cases.tasks import apply_rules
     from cxhub.identity.tasks import resolve_identities
     from cxhub.profiles.tasks import append_to_timeline
+    from cxhub.surveys.tasks import schedule_invitations
+    from cxhub.text.tasks import analyze_texts
 
-    return Pipeline([resolve_identities, append_to_timeline])
+    return Pipeline([resolve_identities, analyze_texts, append_to_timeline, schedule_invitations, apply_rules])
 
 
 def default_queue() -> Queue:

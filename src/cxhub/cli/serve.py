@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
@@ -11,9 +12,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cxhub.cli._common import console, err_console, open_hub
 from cxhub.events.service import IngestReport
+from cxhub.jobs import run_forever, run_once, start_in_background
 
 
-def _run(host: str, port: int, workers: int = 1) -> None:
+def _run(host: str, port: int, workers: int = 1, jobs: bool = True) -> None:
     hub = open_hub()
     console.print(
         f"cxhub on http://{host}:{port}  (API docs: http://{host}:{port}/docs, "
@@ -34,7 +36,15 @@ def _run(host: str, port: int, workers: int = 1) -> None:
         return
     from cxhub.app import create_app
 
-    uvicorn.run(create_app(hub), host=host, port=port, log_level="info")
+    stop = None
+    if jobs:
+        # One process is a whole hub: survey invitations and other periodic work run here too.
+        stop, _ = start_in_background(hub)
+    try:
+        uvicorn.run(create_app(hub), host=host, port=port, log_level="info")
+    finally:
+        if stop is not None:
+            stop.set()
 
 
 def register(app: typer.Typer) -> None:
@@ -45,9 +55,29 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[
             int, typer.Option(min=1, max=64, help="Worker processes (one per core is a good start).")
         ] = 1,
+        jobs: Annotated[
+            bool, typer.Option(help="Run the periodic jobs in this process (single worker only); see `cxhub worker`.")
+        ] = True,
     ) -> None:
         """Run the hub: API, docs and pages."""
-        _run(host, port, workers)
+        _run(host, port, workers, jobs)
+
+    @app.command()
+    def worker(
+        once: Annotated[bool, typer.Option("--once", help="Run every job once and exit (for cron).")] = False,
+    ) -> None:
+        """Run the periodic jobs (survey dispatch, SLA checks, notifications) until stopped."""
+        hub = open_hub()
+        if once:
+            for name, result in run_once(hub).items():
+                console.print(f"{name}: {result}", highlight=False)
+            return
+        console.print("cxhub worker: running periodic jobs (Ctrl+C to stop)")
+        stop = threading.Event()
+        try:
+            run_forever(hub, stop)
+        except KeyboardInterrupt:
+            stop.set()
 
     @app.command()
     def demo(
@@ -84,6 +114,8 @@ def register(app: typer.Typer) -> None:
             f"{r.duplicates:,} already there, {r.rejected:,} planted errors in the dead-letter store",
             highlight=False,
         )
+        for email, role, password in result.users:
+            console.print(f"web app user {email} ({role}), password: {password}", highlight=False)
         console.print(f"API key (admin, ingest, read), shown once:\n{result.api_key}", highlight=False)
         if not no_serve:
             _run(host, port)

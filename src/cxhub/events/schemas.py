@@ -21,6 +21,11 @@ def _product_from_string(value: Any) -> Any:
     return {"sku": value} if isinstance(value, str) else value
 
 
+# The channel of the events the hub writes on a timeline itself (a case opened, resolved…): they tell
+# the customer's story, but they are not the customer's doing, so journeys and activity counts skip them.
+HUB_CHANNEL = "cxhub"
+
+
 class Amount(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -20,7 +20,6 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats as _distributions
 
 FloatArray = NDArray[np.float64]
 DriverMethod = Literal["relative_weights", "shapley"]
@@ -176,6 +175,8 @@ def correlation(
     interval uses the Fisher z standard error ``√(1.06 / (n − 3))`` (Fieller, Hartley & Pearson 1957).
     ``r`` and ``p_value`` are ``None`` below 3 pairs or for a constant series; the interval needs 4 pairs.
     """
+    from scipy import stats as _distributions  # on first use: ~100 MB that no other caller needs
+
     if method not in ("pearson", "spearman"):
         raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
     _check_confidence(confidence)

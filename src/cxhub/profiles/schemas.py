@@ -85,5 +85,7 @@ class ContextOut(BaseModel):
     recent_events: list[TimelineEvent]
     owned_products: list[OwnedProduct]
     last_scores: list[ScoreOut]
-    open_cases: list[dict[str, Any]] = Field(description="Filled once case management is installed.")
+    open_cases: list[dict[str, Any]] = Field(
+        description="Open cases: id, title, status, priority, department, due_at, breached (most urgent first)."
+    )
     churn_risk: float | None = Field(description="Filled once the prediction capability is installed.")

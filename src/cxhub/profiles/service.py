@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.orm import Session
 
+from cxhub.cases.service import open_cases_of
 from cxhub.identity import service as identity
 from cxhub.identity.schemas import MergeOut
 from cxhub.kit.errors import CxhubError
@@ -230,6 +231,6 @@ def context(session: Session, *, workspace_id: uuid.UUID, customer_id: uuid.UUID
         recent_events=events,
         owned_products=profile.owned_products,
         last_scores=last_scores(session, workspace_id=workspace_id, customer_id=live),
-        open_cases=[],
+        open_cases=open_cases_of(session, workspace_id=workspace_id, customer_id=live),
         churn_risk=None,
     )
