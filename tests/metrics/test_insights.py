@@ -125,3 +125,22 @@ def test_response_rate_counts_delivered_invitations(client: TestClient, hub: Hub
     [by_survey] = client.get("/api/v1/metrics/response-rate", params={"by": "survey"}).json()
     assert by_survey["survey"] == "nps"
     assert client.get("/api/v1/metrics/response-rate", params={"by": "mood"}).status_code == 400
+
+
+def test_topic_drivers_read_what_respondents_wrote(client: TestClient) -> None:
+    rng = random.Random(5)
+    said = {
+        "late": ("La consegna è arrivata in ritardo di una settimana, pessimo.", (0, 1, 2, 3)),
+        "kind": ("Il personale è stato gentilissimo e competente.", (9, 10)),
+        "price": ("Il prezzo dell'abbonamento è nella media.", tuple(range(11))),
+    }
+    events = []
+    for i in range(90):
+        text, scores = said[("late", "kind", "price")[i % 3]]
+        events.append({**response("nps", rng.choice(scores), "relazione", "2026-02-20"), "text": text})
+    load(client, events)
+    answer = client.get("/api/v1/metrics/nps/drivers", params={"by": "topic"}).json()
+    assert answer["by"] == "topic" and answer["respondents"] == 90
+    names = [d["name"] for d in answer["drivers"]]
+    assert set(names[:2]) == {"Consegna", "Personale"} and names[-1] == "Prezzo"
+    assert client.get("/api/v1/metrics/nps/drivers", params={"by": "mood"}).status_code == 400

@@ -62,15 +62,17 @@ def key_drivers(
     from_: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
     to: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
     method: Annotated[str, typer.Option(help="relative_weights or shapley")] = "relative_weights",
+    by: Annotated[str, typer.Option(help="touchpoint or topic")] = "touchpoint",
     workspace: WorkspaceOption = None,
     format: Annotated[OutputFormat, typer.Option(help="table or json")] = OutputFormat.table,
 ) -> None:
-    """Which touchpoints explain the metric most (relative weights, bootstrap 95% CI), and what to fix."""
+    """Which touchpoints (or topics) explain the metric most (relative weights, bootstrap 95% CI)."""
     start, end = day_bounds(_date(from_, "from"), _date(to, "to"))
+    if by not in ("touchpoint", "topic"):
+        fail(CxhubError("invalid_field", "drivers are by touchpoint or by topic", field="by"))
+    compute = insights.topic_drivers if by == "topic" else insights.touchpoint_drivers
     result = _run(
-        lambda session, ws, _: insights.touchpoint_drivers(
-            session, workspace_id=ws, target=metric, start=start, end=end, method=method
-        ),
+        lambda session, ws, _: compute(session, workspace_id=ws, target=metric, start=start, end=end, method=method),
         workspace,
     )
     if format is not OutputFormat.table:
@@ -79,7 +81,7 @@ def key_drivers(
     table = Table(
         title=f"Drivers of {result['target'].upper()}: {result['respondents']} respondents, R² {result['r2']}"
     )
-    for name in ("touchpoint", "share of R²", "95% CI", "performance %", "quadrant", "n"):
+    for name in (by, "share of R²", "95% CI", "performance %", "quadrant", "n"):
         table.add_column(name)
     for d in result["drivers"]:
         interval = f"[{d['ci_low']:.0%}, {d['ci_high']:.0%}]"

@@ -122,8 +122,96 @@ def touchpoint_drivers(
         "respondents": len(y),
         "r2": round(sum(d.importance for d in found), 4),
         "method": method,
+        "by": "touchpoint",
         "window_days": window_days,
         "drivers": [_rounded(d.to_dict()) for d in found],
+    }
+
+
+def topic_drivers(
+    session: Session,
+    *,
+    workspace_id: uuid.UUID,
+    target: str = "nps",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    level: int = 1,
+    method: str = "relative_weights",
+    n_boot: int = 200,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Which topics explain the ``target`` score most, from what respondents wrote with their score.
+
+    One row per scored answer that came with text: the outcome is the score; each driver is the mean
+    sentiment (−1…1) of the answer's mentions of one topic, 0 when the topic is not mentioned. Topics are
+    taxonomy parents (``level=1``) or full paths (``level=2``). Performance is the share of the topic's
+    mentions that are not negative, in %.
+    """
+    from cxhub.text.models import TextAnalysis, TextMention
+    from cxhub.text.taxonomy import SEPARATOR
+
+    target = check_metric(target)
+    if method not in ("relative_weights", "shapley"):
+        raise CxhubError("invalid_method", "method is relative_weights or shapley", status=400, field="method")
+    if level not in (1, 2):
+        raise CxhubError("invalid_level", "level is 1 (topics) or 2 (sub-topics)", status=400, field="level")
+    answers = select(TextAnalysis.event_id, TextAnalysis.score).where(
+        TextAnalysis.workspace_id == workspace_id, TextAnalysis.metric == target, TextAnalysis.score.is_not(None)
+    )
+    if start is not None:
+        answers = answers.where(TextAnalysis.occurred_at >= start)
+    if end is not None:
+        answers = answers.where(TextAnalysis.occurred_at < end)
+    scored = {event_id: float(score) for event_id, score in session.execute(answers) if score is not None}
+    empty = {"target": target, "respondents": len(scored), "r2": None, "method": method, "drivers": []}
+    if len(scored) < MIN_DRIVER_ANSWERS:
+        return empty
+    mentions = session.execute(
+        select(TextMention.event_id, TextMention.path, TextMention.sentiment_score).where(
+            TextMention.workspace_id == workspace_id,
+            TextMention.event_id.in_(answers.with_only_columns(TextAnalysis.event_id)),
+        )
+    ).all()
+    frame = pl.DataFrame(
+        [(e, p.split(SEPARATOR)[0].strip() if level == 1 else p, float(v)) for e, p, v in mentions],
+        schema={"event": pl.Utf8, "topic": pl.Utf8, "x": pl.Float64},
+        orient="row",
+    )
+    per_answer = frame.group_by("event", "topic").agg(pl.col("x").mean())
+    counts = per_answer.group_by("topic").len().filter(pl.col("len") >= MIN_DRIVER_ANSWERS)
+    names = sorted(counts["topic"].to_list())
+    if len(names) < 2:
+        return empty
+    outcomes = pl.DataFrame({"event": list(scored), "y": list(scored.values())})
+    wide = outcomes.join(
+        per_answer.filter(pl.col("topic").is_in(names)).pivot(on="topic", index="event", values="x"),
+        on="event",
+        how="left",
+    ).fill_null(0.0)
+    X = wide.select(names).to_numpy().astype(np.float64)
+    y = wide["y"].to_numpy().astype(np.float64)
+    mentioned = per_answer.filter(pl.col("topic").is_in(names))
+    performance = {
+        row["topic"]: 100.0 * row["positive"]
+        for row in mentioned.group_by("topic").agg((pl.col("x") >= 0).mean().alias("positive")).to_dicts()
+    }
+    found = drivers.key_drivers(
+        X,
+        y,
+        names,
+        method=method,  # type: ignore[arg-type]
+        n_boot=n_boot,
+        seed=seed,
+        performance=[performance[name] for name in names],
+    )
+    counted = dict(zip(counts["topic"].to_list(), counts["len"].to_list(), strict=True))
+    return {
+        "target": target,
+        "respondents": len(y),
+        "r2": round(sum(d.importance for d in found), 4),
+        "method": method,
+        "by": "topic",
+        "drivers": [_rounded({**d.to_dict(), "n": counted[d.name]}) for d in found],
     }
 
 
