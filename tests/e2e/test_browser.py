@@ -47,9 +47,10 @@ def _free_port() -> int:
 
 
 class Hub:
-    def __init__(self, base: str, users: dict[str, tuple[str, str]]) -> None:
+    def __init__(self, base: str, users: dict[str, tuple[str, str]], hub: Any = None) -> None:
         self.base = base
         self.users = users
+        self.hub = hub
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     try:
-        yield Hub(f"http://127.0.0.1:{port}", {role: (email, password) for email, role, password in demo.users})
+        users = {role: (email, password) for email, role, password in demo.users}
+        yield Hub(f"http://127.0.0.1:{port}", users, hub)
     finally:
         instance.should_exit = True
         thread.join(timeout=10)
@@ -211,3 +213,43 @@ def test_a_department_lead_is_kept_to_their_own_department(browser: Any, server:
     assert answer is not None and answer.status == 403
     assert page.get_by_role("heading", name="Not allowed").is_visible()
     page.context.close()
+
+
+def test_a_customer_answers_a_survey_without_javascript(browser: Any, server: Hub) -> None:
+    from sqlalchemy import select
+
+    from cxhub.db import transaction
+    from cxhub.governance.service import get_workspace_by_slug
+    from cxhub.identity.models import Customer
+    from cxhub.surveys.invitations import form_url, invite
+    from cxhub.surveys.service import get_survey
+
+    link = None
+    with transaction(server.hub.sessions) as session:
+        workspace = get_workspace_by_slug(session, slug="demo")
+        survey = get_survey(session, workspace_id=workspace.id, slug="nps_relazionale")
+        customers = session.scalars(select(Customer.id).where(Customer.workspace_id == workspace.id).limit(40))
+        for customer_id in customers:  # the contact policy may rightly refuse some: the first it allows
+            invitation = invite(session, survey=survey, customer_id=customer_id, channel="link", language="it")
+            link = form_url(server.hub.settings, invitation)
+            if link is not None:
+                break
+    assert link is not None
+    path = link.split("/s/", 1)[1]
+    context = browser.new_context(locale="it-IT", java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{server.base}/s/{path}")
+    assert page.locator("html").get_attribute("lang") == "it"
+    assert page.get_by_role("link", name="English").is_visible()  # the switch offers the other language
+    _shot(page, "survey-form")
+    page.get_by_role("button", name="Invia").click()  # nothing chosen: the form says what is missing
+    assert page.locator('[data-error="nps"]').is_visible()
+    page.locator('label[for="q-nps-3"]').click()  # a detractor…
+    page.get_by_role("button", name="Invia").click()
+    page.get_by_label("Che cosa dovremmo migliorare?").fill("Attesa troppo lunga al telefono.")  # …is asked why
+    page.get_by_role("button", name="Invia").click()
+    assert "Grazie" in page.locator("h1").inner_text()
+    page.goto(f"{server.base}/s/{path}")  # the same link again: answered once, and only once
+    assert page.locator("h1").inner_text() == "Hai già risposto"
+    assert page.locator("form").count() == 0
+    context.close()
