@@ -144,3 +144,20 @@ def test_topic_drivers_read_what_respondents_wrote(client: TestClient) -> None:
     names = [d["name"] for d in answer["drivers"]]
     assert set(names[:2]) == {"Consegna", "Personale"} and names[-1] == "Prezzo"
     assert client.get("/api/v1/metrics/nps/drivers", params={"by": "mood"}).status_code == 400
+
+
+def test_item_drivers_find_the_question_that_moves_the_answer(client: TestClient) -> None:
+    rng = random.Random(11)
+    events = []
+    for i in range(60):
+        waiting, staff = rng.randint(1, 5), rng.randint(1, 5)
+        answers = {"nps": min(10, 2 * waiting), "waiting": waiting, "staff": staff, "topics": ["price"]}
+        common = {"survey": "post_call", "response_id": f"r{i}", "question": "nps", "answers": answers}
+        events.append(
+            {**response("nps", answers["nps"], "call_center", "2026-02-20"), "attributes": {"metric": "nps", **common}}
+        )
+    load(client, events)
+    answer = client.get("/api/v1/metrics/nps/drivers", params={"by": "item"}).json()
+    assert answer["by"] == "item" and answer["respondents"] == 60
+    assert [d["name"] for d in answer["drivers"]] == ["waiting", "staff"]  # the nps item itself is the outcome
+    assert answer["drivers"][0]["share"] > 0.9

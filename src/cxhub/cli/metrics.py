@@ -62,15 +62,20 @@ def key_drivers(
     from_: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
     to: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
     method: Annotated[str, typer.Option(help="relative_weights or shapley")] = "relative_weights",
-    by: Annotated[str, typer.Option(help="touchpoint or topic")] = "touchpoint",
+    by: Annotated[str, typer.Option(help="touchpoint, topic or item")] = "touchpoint",
     workspace: WorkspaceOption = None,
     format: Annotated[OutputFormat, typer.Option(help="table or json")] = OutputFormat.table,
 ) -> None:
-    """Which touchpoints (or topics) explain the metric most (relative weights, bootstrap 95% CI)."""
+    """Which touchpoints, topics or survey items explain the metric most (relative weights, bootstrap 95% CI)."""
     start, end = day_bounds(_date(from_, "from"), _date(to, "to"))
-    if by not in ("touchpoint", "topic"):
-        fail(CxhubError("invalid_field", "drivers are by touchpoint or by topic", field="by"))
-    compute = insights.topic_drivers if by == "topic" else insights.touchpoint_drivers
+    computers = {
+        "touchpoint": insights.touchpoint_drivers,
+        "topic": insights.topic_drivers,
+        "item": insights.item_drivers,
+    }
+    compute = computers.get(by)
+    if compute is None:
+        fail(CxhubError("invalid_field", "drivers are by touchpoint, topic or item", field="by"))
     result = _run(
         lambda session, ws, _: compute(session, workspace_id=ws, target=metric, start=start, end=end, method=method),
         workspace,

@@ -103,19 +103,20 @@ def key_drivers(
     metric: str,
     session: SessionDep,
     principal: Reader,
-    by: Annotated[str, Query(description="touchpoint (satisfaction there) or topic (what they wrote)")] = "touchpoint",
+    by: Annotated[
+        str, Query(description="touchpoint (satisfaction there), topic (what they wrote) or item (other questions)")
+    ] = "touchpoint",
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
     method: str = "relative_weights",
     window_days: Annotated[int, Query(ge=1, le=730)] = insights.DRIVER_WINDOW_DAYS,
 ) -> dict[str, Any]:
     start, end = day_bounds(from_, to)
-    if by == "topic":
-        return insights.topic_drivers(
-            session, workspace_id=principal.workspace_id, target=metric, start=start, end=end, method=method
-        )
+    if by in ("topic", "item"):
+        compute = insights.topic_drivers if by == "topic" else insights.item_drivers
+        return compute(session, workspace_id=principal.workspace_id, target=metric, start=start, end=end, method=method)
     if by != "touchpoint":
-        raise CxhubError("invalid_field", "drivers are by touchpoint or by topic", status=400, field="by")
+        raise CxhubError("invalid_field", "drivers are by touchpoint, topic or item", status=400, field="by")
     return insights.touchpoint_drivers(
         session,
         workspace_id=principal.workspace_id,

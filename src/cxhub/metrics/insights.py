@@ -215,6 +215,78 @@ def topic_drivers(
     }
 
 
+def item_drivers(
+    session: Session,
+    *,
+    workspace_id: uuid.UUID,
+    target: str = "nps",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    method: str = "relative_weights",
+    n_boot: int = 200,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Which questions of the same survey explain the ``target`` answer most.
+
+    One row per response (events sharing ``attributes.response_id``, as cxhub's forms write them):
+    the outcome is the target answer; each driver is another numeric answer of that response (a CSAT,
+    CES or rating question). Performance is the item's mean on its observed range, in %.
+    """
+    target = check_metric(target)
+    if method not in ("relative_weights", "shapley"):
+        raise CxhubError("invalid_method", "method is relative_weights or shapley", status=400, field="method")
+    response = Event.attributes["response_id"].as_string()
+    statement = select(response, Event.metric, Event.score, Event.attributes).where(
+        Event.workspace_id == workspace_id, Event.type == "survey_response", response.is_not(None)
+    )
+    if start is not None:
+        statement = statement.where(Event.occurred_at >= start)
+    if end is not None:
+        statement = statement.where(Event.occurred_at < end)
+    outcomes: dict[str, float] = {}
+    answers: dict[str, dict[str, float]] = {}
+    skip: dict[str, str] = {}
+    for response_id, metric, score, attributes in session.execute(statement):
+        if metric == target and score is not None:
+            outcomes[response_id] = float(score)
+            skip[response_id] = str(attributes.get("question", metric))
+        given = attributes.get("answers")
+        if isinstance(given, dict):
+            numeric = {
+                str(k): float(v) for k, v in given.items() if isinstance(v, int | float) and not isinstance(v, bool)
+            }
+            answers.setdefault(response_id, {}).update(numeric)
+    rows = [(y, {k: v for k, v in answers.get(rid, {}).items() if k != skip[rid]}) for rid, y in outcomes.items()]
+    counted: dict[str, int] = {}
+    for _, items in rows:
+        for name in items:
+            counted[name] = counted.get(name, 0) + 1
+    names = sorted(name for name, n in counted.items() if n >= MIN_DRIVER_ANSWERS)
+    empty = {"target": target, "respondents": len(rows), "r2": None, "method": method, "by": "item", "drivers": []}
+    if len(names) < 2:
+        return empty
+    X = np.array([[items.get(name, np.nan) for name in names] for _, items in rows], dtype=np.float64)
+    y = np.array([y for y, _ in rows], dtype=np.float64)
+    low, high = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
+    spread = np.where(high > low, high - low, 1.0)
+    performance = [float(v) for v in (np.nanmean(X, axis=0) - low) / spread * 100]
+    found = drivers.key_drivers(
+        X,
+        y,
+        names,
+        method=method,  # type: ignore[arg-type]
+        n_boot=n_boot,
+        seed=seed,
+        performance=performance,
+    )
+    return {
+        **empty,
+        "respondents": len(y),
+        "r2": round(sum(d.importance for d in found), 4),
+        "drivers": [_rounded(d.to_dict()) for d in found],
+    }
+
+
 def _rounded(data: dict[str, Any]) -> dict[str, Any]:
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in data.items()}
 
