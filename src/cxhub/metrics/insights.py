@@ -53,8 +53,7 @@ def touchpoint_drivers(
     target = check_metric(target)
     if target not in ("nps", "csat", "ces"):
         raise CxhubError("invalid_target", "drivers explain nps, csat or ces", status=400, field="target")
-    if method not in ("relative_weights", "shapley"):
-        raise CxhubError("invalid_method", "method is relative_weights or shapley", status=400, field="method")
+    _check_method(method)
     rated = [m for m in ("csat", "ces") if m != target]
     when = [Event.workspace_id == workspace_id]
     if end is not None:
@@ -108,15 +107,7 @@ def touchpoint_drivers(
     X = wide.select(names).to_numpy().astype(np.float64)
     y = wide["y"].to_numpy().astype(np.float64)
     performance = [float(np.nanmean(X[:, j]) * 100) for j in range(len(names))]
-    found = drivers.key_drivers(
-        X,
-        y,
-        names,
-        method=method,  # type: ignore[arg-type]
-        n_boot=n_boot,
-        seed=seed,
-        performance=performance,
-    )
+    found = _fit(X, y, names, method, n_boot, seed, performance)
     return {
         "target": target,
         "respondents": len(y),
@@ -151,8 +142,7 @@ def topic_drivers(
     from cxhub.text.taxonomy import SEPARATOR
 
     target = check_metric(target)
-    if method not in ("relative_weights", "shapley"):
-        raise CxhubError("invalid_method", "method is relative_weights or shapley", status=400, field="method")
+    _check_method(method)
     if level not in (1, 2):
         raise CxhubError("invalid_level", "level is 1 (topics) or 2 (sub-topics)", status=400, field="level")
     answers = select(TextAnalysis.event_id, TextAnalysis.score).where(
@@ -195,15 +185,7 @@ def topic_drivers(
         row["topic"]: 100.0 * row["positive"]
         for row in mentioned.group_by("topic").agg((pl.col("x") >= 0).mean().alias("positive")).to_dicts()
     }
-    found = drivers.key_drivers(
-        X,
-        y,
-        names,
-        method=method,  # type: ignore[arg-type]
-        n_boot=n_boot,
-        seed=seed,
-        performance=[performance[name] for name in names],
-    )
+    found = _fit(X, y, names, method, n_boot, seed, [performance[name] for name in names])
     counted = dict(zip(counts["topic"].to_list(), counts["len"].to_list(), strict=True))
     return {
         "target": target,
@@ -233,8 +215,7 @@ def item_drivers(
     CES or rating question). Performance is the item's mean on its observed range, in %.
     """
     target = check_metric(target)
-    if method not in ("relative_weights", "shapley"):
-        raise CxhubError("invalid_method", "method is relative_weights or shapley", status=400, field="method")
+    _check_method(method)
     response = Event.attributes["response_id"].as_string()
     statement = select(response, Event.metric, Event.score, Event.attributes).where(
         Event.workspace_id == workspace_id, Event.type == "survey_response", response.is_not(None)
@@ -270,21 +251,38 @@ def item_drivers(
     low, high = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
     spread = np.where(high > low, high - low, 1.0)
     performance = [float(v) for v in (np.nanmean(X, axis=0) - low) / spread * 100]
-    found = drivers.key_drivers(
-        X,
-        y,
-        names,
-        method=method,  # type: ignore[arg-type]
-        n_boot=n_boot,
-        seed=seed,
-        performance=performance,
-    )
+    found = _fit(X, y, names, method, n_boot, seed, performance)
     return {
         **empty,
         "respondents": len(y),
         "r2": round(sum(d.importance for d in found), 4),
         "drivers": [_rounded(d.to_dict()) for d in found],
     }
+
+
+def _check_method(method: str) -> None:
+    if method not in ("relative_weights", "shapley"):
+        raise CxhubError("invalid_method", "method is relative_weights or shapley", status=400, field="method")
+
+
+def _fit(
+    X: np.ndarray[Any, Any],
+    y: np.ndarray[Any, Any],
+    names: list[str],
+    method: str,
+    n_boot: int,
+    seed: int,
+    performance: list[float],
+) -> list[drivers.Driver]:
+    return drivers.key_drivers(
+        X,
+        y,
+        names,
+        method=method,  # type: ignore[arg-type]  # checked by _check_method
+        n_boot=n_boot,
+        seed=seed,
+        performance=performance,
+    )
 
 
 def _rounded(data: dict[str, Any]) -> dict[str, Any]:
