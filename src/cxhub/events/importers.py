@@ -11,7 +11,7 @@ from typing import IO, Any
 
 import orjson
 
-from cxhub.events.service import RawRecord, dump_raw
+from cxhub.events.records import RawRecord, dump_raw
 from cxhub.events.validation import Problem
 from cxhub.kit import jsonio
 from cxhub.kit.errors import CxhubError
@@ -54,34 +54,46 @@ class Source:
         self._raw.close()
 
 
-def read_jsonl(source: Source) -> Iterator[RawRecord]:
+Line = tuple[str, bytes]
+"""A JSONL line not yet decoded, with its location (``file:line``): what travels to a worker process."""
+
+
+def jsonl_lines(source: Source) -> Iterator[Line]:
+    """The non-blank lines of a JSONL file, undecoded: reading is cheap, decoding can go to workers."""
+    name = source.path.name
     for number, line in enumerate(source.stream, start=1):
-        if not line.strip():
-            continue
-        location = f"{source.path.name}:{number}"
-        try:
-            text = line.decode("utf-8").rstrip("\r\n")
-        except UnicodeDecodeError as exc:
-            yield RawRecord(
-                payload=None,
-                raw=line.decode("utf-8", "replace").rstrip("\r\n"),
-                location=location,
-                problems=[Problem("(line)", f"is not valid UTF-8: {exc.reason} at byte {exc.start}")],
-                reason_code="malformed_json",
-            )
-            continue
-        try:
-            payload = jsonio.loads(text)
-        except jsonio.JSONDecodeError as exc:
-            yield RawRecord(
-                payload=None,
-                raw=text,
-                location=location,
-                problems=[Problem("(line)", f"is not valid JSON: {exc}")],
-                reason_code="malformed_json",
-            )
-            continue
-        yield RawRecord(payload=payload, raw=text, location=location)
+        if line.strip():
+            yield f"{name}:{number}", line
+
+
+def decode_line(location: str, line: bytes) -> RawRecord:
+    """One JSONL line as a record; bad UTF-8 or JSON becomes a record with the problem."""
+    try:
+        text = line.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        return RawRecord(
+            payload=None,
+            raw=line.decode("utf-8", "replace").rstrip("\r\n"),
+            location=location,
+            problems=[Problem("(line)", f"is not valid UTF-8: {exc.reason} at byte {exc.start}")],
+            reason_code="malformed_json",
+        )
+    try:
+        payload = jsonio.loads(text)
+    except jsonio.JSONDecodeError as exc:
+        return RawRecord(
+            payload=None,
+            raw=text,
+            location=location,
+            problems=[Problem("(line)", f"is not valid JSON: {exc}")],
+            reason_code="malformed_json",
+        )
+    return RawRecord(payload=payload, raw=text, location=location)
+
+
+def read_jsonl(source: Source) -> Iterator[RawRecord]:
+    for location, line in jsonl_lines(source):
+        yield decode_line(location, line)
 
 
 def _check_header(header: list[str]) -> None:
@@ -205,12 +217,26 @@ def _csv_rows(source: Source, reader: Any) -> Iterator[RawRecord]:
         yield RawRecord(payload, dump_raw(row if problems else payload), location, problems or None)
 
 
-def open_records(path: Path, fmt: str | None = None) -> tuple[Source, Iterator[RawRecord]]:
+def _open(path: Path, fmt: str | None) -> tuple[Source, str]:
     if not path.is_file():
         raise CxhubError("file_not_found", f"{path} is not a readable file", status=404, field="file")
     fmt = fmt or detect_format(path)
     if fmt not in FORMATS:
         raise CxhubError("unknown_format", f"format must be one of {', '.join(FORMATS)}", field="format")
-    source = Source(path)
+    return Source(path), fmt
+
+
+def open_records(path: Path, fmt: str | None = None) -> tuple[Source, Iterator[RawRecord]]:
+    source, fmt = _open(path, fmt)
     reader: Callable[[Source], Iterator[RawRecord]] = read_csv if fmt == "csv" else read_jsonl
     return source, reader(source)
+
+
+def open_pieces(path: Path, fmt: str | None = None) -> tuple[Source, Iterator[Line | RawRecord]]:
+    """Like ``open_records``, but JSONL lines come undecoded, for ``events.parallel`` to decode in workers.
+
+    CSV rows are parsed here (a quoted field may span lines, so only one reader can split the file).
+    """
+    source, fmt = _open(path, fmt)
+    pieces: Iterator[Line | RawRecord] = read_csv(source) if fmt == "csv" else jsonl_lines(source)
+    return source, pieces

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+if TYPE_CHECKING:
+    from cxhub.text.analyzer import TextResult
 
 _LABEL = r"^[a-z0-9][a-z0-9_.:\-]*$"
 
@@ -104,6 +107,10 @@ class AcceptedEvent:
     currency: str | None
     products: list[dict[str, Any]] | None
     metric: str | None = None
+    # The text analysis made upstream (by an import worker process) with taxonomy ``analysis_version``;
+    # the text step uses it instead of analysing again when that is still the workspace's version.
+    analysis: TextResult | None = None
+    analysis_version: int | None = None
 
 
 class FieldProblem(BaseModel):

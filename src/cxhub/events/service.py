@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -16,29 +14,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from cxhub.config import Settings
 from cxhub.db import utcnow
 from cxhub.events.models import DeadLetter, Event
+from cxhub.events.records import RawRecord as RawRecord  # re-exported, as the next two: callers import them here
+from cxhub.events.records import check_record, claimed_event_id
+from cxhub.events.records import dump_raw as dump_raw
+from cxhub.events.records import rules_from as rules_from
 from cxhub.events.schemas import AcceptedEvent
-from cxhub.events.validation import Problem, Rules, validate_event
+from cxhub.events.validation import Problem
 from cxhub.kit.errors import CxhubError, NotFound
 from cxhub.kit.sql import is_one_of
 from cxhub.pipeline import PipelineBatch, Queue
 
 DEADLETTER_MAX_RAW = 1024 * 1024
 CHUNK = 5000  # bound parameters per IN (...): SQLite allows 32,766, PostgreSQL 65,535
-
-
-@dataclass(slots=True)
-class RawRecord:
-    """One record as it arrived.
-
-    ``payload`` is the decoded JSON (None when it could not be decoded); ``raw`` is the text kept in
-    the dead letter; ``problems`` are found before validation (a broken CSV row, bad JSON).
-    """
-
-    payload: Any
-    raw: str
-    location: str | None = None
-    problems: list[Problem] | None = None
-    reason_code: str = "invalid_event"
 
 
 @dataclass(slots=True)
@@ -68,22 +55,6 @@ def record_from_payload(payload: Any, location: str | None = None) -> RawRecord:
     return RawRecord(payload=payload, raw=dump_raw(payload), location=location)
 
 
-def dump_raw(payload: Any) -> str:
-    try:
-        return orjson.dumps(payload).decode()
-    except (TypeError, orjson.JSONEncodeError):
-        # Lone surrogates and other oddities: keep them escaped rather than lose the record.
-        return json.dumps(payload, ensure_ascii=True, default=repr)
-
-
-def rules_from(settings: Settings) -> Rules:
-    return Rules(
-        region=settings.default_region.upper(),
-        now=utcnow(),
-        future_tolerance=timedelta(seconds=settings.future_tolerance_seconds),
-    )
-
-
 def ingest(
     session: Session,
     *,
@@ -107,28 +78,19 @@ def ingest(
     rejected: list[tuple[int, RawRecord, list[Problem]]] = []
     seen: set[str] = set()
 
+    max_bytes = settings.max_event_bytes
     for index, record in enumerate(records):
-        outcome = Outcome(index=index, status="rejected")
+        outcome = Outcome(index=index, status="rejected", event_id=claimed_event_id(record))
         outcomes.append(outcome)
-        if isinstance(record.payload, dict) and isinstance(record.payload.get("event_id"), str):
-            outcome.event_id = record.payload["event_id"].strip()[:128]
-        problems = record.problems
-        if problems is None and len(record.raw) > settings.max_event_bytes:
-            problems = [Problem("(event)", f"is {len(record.raw)} bytes; at most {settings.max_event_bytes} allowed")]
-            record.reason_code = "event_too_large"
-        if problems is None:
-            result = validate_event(record.payload, rules, record.raw)
-            if isinstance(result, list):
-                problems = result
-            elif result.event_id in seen:
-                outcome.status = "duplicate"
-                continue
-            else:
-                seen.add(result.event_id)
-                candidates.append((index, result))
-                continue
-        outcome.problems = problems
-        rejected.append((index, record, problems))
+        result = check_record(record, rules, max_bytes)
+        if isinstance(result, list):
+            outcome.problems = result
+            rejected.append((index, record, result))
+        elif result.event_id in seen:
+            outcome.status = "duplicate"
+        else:
+            seen.add(result.event_id)
+            candidates.append((index, result))
 
     existing = _existing_event_ids(session, workspace_id=workspace_id, event_ids=[e.event_id for _, e in candidates])
     fresh: list[tuple[int, AcceptedEvent]] = []

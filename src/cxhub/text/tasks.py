@@ -7,19 +7,24 @@ analyser in one call; a batch without text costs one list comprehension.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from cxhub.pipeline import PipelineBatch
 from cxhub.text import service
 
+if TYPE_CHECKING:
+    from cxhub.text.analyzer import TextResult
+
 
 def analyze_texts(session: Session, batch: PipelineBatch) -> None:
     """Fill ``batch.analyses`` (one ``TextResult.to_dict()`` per event with text, else None) and store them.
 
-    Idempotent: an event that already has an analysis (a replayed batch) keeps it and gets no second
-    row; its result is still handed to the later steps.
+    An event that arrives with an analysis made upstream (``AcceptedEvent.analysis``, from an import
+    worker) under the workspace's current taxonomy version keeps it: a process whose events were all
+    analysed upstream never loads the analyser. Idempotent: an event that already has an analysis
+    (a replayed batch) keeps it and gets no second row; its result is still handed to the later steps.
     """
     events = batch.events
     indices = [i for i, event in enumerate(events) if event.text is not None]
@@ -27,12 +32,22 @@ def analyze_texts(session: Session, batch: PipelineBatch) -> None:
     batch.analyses = analyses
     if not indices:
         return
-    from cxhub.text.analyzer import analyze  # loads the analyser only in processes that see text
-
     workspace_id = batch.workspace_id
     keep_raw, version = service.text_settings(session, workspace_id=workspace_id)
-    taxonomy, version = service.taxonomy_for_analysis(session, workspace_id=workspace_id, version=version)
-    results = analyze([events[i].text for i in indices], taxonomy=taxonomy)
+    found: dict[int, TextResult] = {}
+    pending: list[int] = []
+    for i in indices:
+        upstream = events[i].analysis
+        if upstream is not None and events[i].analysis_version == version:
+            found[i] = upstream
+        else:
+            pending.append(i)
+    if pending:
+        from cxhub.text.analyzer import analyze  # loads the analyser only in processes that see text
+
+        taxonomy, version = service.taxonomy_for_analysis(session, workspace_id=workspace_id, version=version)
+        found.update(zip(pending, analyze([events[i].text for i in pending], taxonomy=taxonomy), strict=True))
+    results = [found[i] for i in indices]
     for i, result in zip(indices, results, strict=True):
         analyses[i] = result.to_dict()
         if not keep_raw:
