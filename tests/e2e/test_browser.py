@@ -97,6 +97,7 @@ def _sign_in(page: Any, server: Hub, role: str, start: str = "/app") -> None:
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)  # on a busy machine networkidle can come first
     page.wait_for_load_state("networkidle")
 
 
@@ -135,6 +136,13 @@ def test_manager_reads_the_overview_drills_into_feedback_and_opens_a_customer(br
     page.goto(server.base + "/app/settings")
     assert page.get_by_role("heading", name="Governance map").is_visible()
     _shot(page, "settings")
+
+    page.locator("#rules tbody a").first.click()  # an alert rule: try it on past events before trusting it
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("button", name="Dry run").click()
+    page.wait_for_load_state("networkidle")
+    assert "would have matched" in page.get_by_test_id("dry-run").inner_text()
+    _shot(page, "rule")
     page.context.close()
 
 

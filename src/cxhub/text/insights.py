@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -214,17 +215,20 @@ def topic_summary(
     period: str = "month",
     start: datetime | None = None,
     end: datetime | None = None,
+    touchpoints: Sequence[str] | None = None,
 ) -> TopicSummaryOut:
     """Per topic path: mentions, negative share and mean sentiment, overall and per period.
 
     ``rising_negative`` compares each topic's negative share in the last period with the one before
     (two-proportion z test), so a spike in complaints about one topic stands out from volume growth.
+    ``touchpoints`` keeps the mentions made at those touchpoints only (a department's own).
     """
     label = period_expression(TextMention.occurred_at, period, session.get_bind().dialect.name).label("period")
     negative = func.sum(case((TextMention.sentiment_label == "negative", 1), else_=0))
     rows = session.execute(
         select(TextMention.path, label, func.count(), negative, func.sum(TextMention.sentiment_score))
         .where(TextMention.workspace_id == workspace_id, *_window(TextMention.occurred_at, start, end))
+        .where(*([] if touchpoints is None else [TextMention.touchpoint.in_(list(touchpoints) or [""])]))
         .group_by(TextMention.path, label)
     ).all()
     per_topic: dict[str, dict[str, tuple[int, int, float]]] = defaultdict(dict)

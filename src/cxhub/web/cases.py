@@ -23,7 +23,7 @@ from cxhub.cases.models import OPEN_STATUSES, Case
 from cxhub.db import utcnow
 from cxhub.kit.errors import CxhubError
 from cxhub.kit.http import SessionDep
-from cxhub.web.i18n import LOCALES, N_
+from cxhub.web.i18n import C_, LOCALES, N_
 from cxhub.web.overview import names_of
 from cxhub.web.render import render, web_router
 from cxhub.web.security import Viewer, ViewerDep, check_csrf
@@ -37,7 +37,13 @@ STATUS_LABELS = {
     "resolved": N_("resolved"),
     "closed": N_("closed"),
 }
-PRIORITY_LABELS = {"low": N_("low"), "medium": N_("medium"), "high": N_("high"), "urgent": N_("urgent")}
+# Shown with pgettext("case priority", …): Italian agrees a priority in the feminine (bassa, alta).
+PRIORITY_LABELS = {
+    "low": C_("case priority", "low"),
+    "medium": C_("case priority", "medium"),
+    "high": C_("case priority", "high"),
+    "urgent": C_("case priority", "urgent"),
+}
 VIEWS = {"open": OPEN_STATUSES, "done": ("resolved", "closed"), "all": None}
 
 

@@ -18,42 +18,52 @@ from jinja2.ext import babel_extract
 from cxhub.web.i18n import LOCALES, SUPPORTED, catalog_path
 
 HERE = Path(__file__).parent
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "pgettext": ((1, "c"), 2), "C_": ((1, "c"), 2)}
+# Calls whose first argument is a context ("case priority"), not a message: one English word can need
+# two Italian ones (a *low* score is "basso", a *low* priority "bassa").
+CONTEXTUAL = frozenset({"pgettext", "C_"})
+Message = str | tuple[str, ...]
+Key = tuple[str | None, Message]  # (context, message id); a tuple id is (singular, plural)
 
 
-def _messages_in(path: Path) -> Iterator[tuple[int, str | tuple[str, ...]]]:
+def _messages_in(path: Path) -> Iterator[tuple[int, Key]]:
     with path.open("rb") as handle:
         found: Iterable[tuple[Any, ...]]
         if path.suffix == ".html":
             found = babel_extract(handle, tuple(KEYWORDS), [], {"extensions": "jinja2.ext.i18n"})
         else:
             found = extract_python(handle, KEYWORDS, [], {})
-        for line, _function, message, *_comments in found:
+        for line, function, message, *_comments in found:
             if isinstance(message, str):
-                yield line, message
+                yield line, (None, message)
+                continue
+            if function in CONTEXTUAL:
+                context, text = (message or (None, None))[:2]
+                if isinstance(context, str) and isinstance(text, str):  # pgettext(ctx, variable): marked elsewhere
+                    yield line, (context, text)
                 continue
             parts = tuple(part for part in message or () if isinstance(part, str))
             if parts:  # a plural: (singular, plural); the count argument is no string
-                yield line, parts if len(parts) > 1 else parts[0]
+                yield line, (None, parts if len(parts) > 1 else parts[0])
 
 
-def extract_messages() -> dict[str | tuple[str, ...], list[tuple[str, int]]]:
-    """Message id (a tuple for plural forms) → where it is used."""
-    found: dict[str | tuple[str, ...], list[tuple[str, int]]] = {}
+def extract_messages() -> dict[Key, list[tuple[str, int]]]:
+    """(context, message id) → where it is used; the id is a tuple for plural forms."""
+    found: dict[Key, list[tuple[str, int]]] = {}
     sources = sorted((HERE / "templates").glob("*.html")) + sorted(HERE.glob("*.py"))
     for path in sources:
         if path.name == "landing.html":  # the landing page keeps its own small dictionary (pages.TEXT)
             continue
-        for line, message in _messages_in(path):
-            found.setdefault(message, []).append((f"{path.parent.name}/{path.name}", line))
+        for line, key in _messages_in(path):
+            found.setdefault(key, []).append((f"{path.parent.name}/{path.name}", line))
     return found
 
 
 def update_catalogs() -> dict[str, int]:
     """Merge the extracted strings into every language's ``.po``; returns how many lack a translation."""
     template = Catalog(project="cxhub", domain="cxhub")
-    for message, locations in extract_messages().items():
-        template.add(message, locations=locations)
+    for (context, message), locations in extract_messages().items():
+        template.add(message, locations=locations, context=context)
     missing = {}
     for language in SUPPORTED:
         path = catalog_path(language)

@@ -17,15 +17,18 @@ from cxhub.governance.users import can_see_department
 from cxhub.kit.errors import CxhubError, NotFound
 from cxhub.kit.http import HubDep, SessionDep
 from cxhub.metrics.stats import METRICS
+from cxhub.web.cache import Snapshot
 from cxhub.web.i18n import N_
 from cxhub.web.overview import (
+    all_changes,
     anonymous,
     by_field,
     case_backlog,
-    changes_this_week,
+    last_week_start,
     names_of,
     pick_days,
     pooled,
+    rising_negative_topics,
     window,
 )
 from cxhub.web.render import render, web_router
@@ -134,6 +137,7 @@ def department(
     start, end = window(days)
     touchpoints = owned_touchpoints(found)
     names, _ = names_of(session, ws)
+    snapshot = Snapshot(session, workspace_id=ws)
     tables = []
     for metric in ("nps", "csat", "ces"):
         rows = [
@@ -154,7 +158,13 @@ def department(
             "touchpoint_names": names,
             "kpis": kpi_cards(session, ws, found, touchpoints, start, end, k),
             "tables": tables,
-            "changes": changes_this_week(session, ws, end, k, names, touchpoints=touchpoints),
+            "changes": [c for c in all_changes(snapshot, session, ws, end, k, names) if c["touchpoint"] in touchpoints],
+            "rising": snapshot.get(
+                "rising",
+                (last_week_start(end), tuple(touchpoints)),
+                lambda: rising_negative_topics(session, ws, end, touchpoints=touchpoints),
+            ),
+            "can_drill": viewer.can("feedback"),
             "cases": case_backlog(session, ws, department=key) if viewer.can("cases") else None,
         },
         viewer=viewer,

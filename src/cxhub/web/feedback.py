@@ -24,14 +24,21 @@ from cxhub.text.insights import list_verbatims
 from cxhub.text.models import TextAnalysis, TextMention
 from cxhub.text.pii import redact
 from cxhub.web.departments import touchpoints_visible_to
-from cxhub.web.i18n import N_
+from cxhub.web.i18n import C_, N_
 from cxhub.web.overview import names_of
 from cxhub.web.render import render, web_router
 from cxhub.web.security import ViewerDep
 
 router = web_router()
 PAGE = 50
-BANDS = (N_("detractor"), N_("passive"), N_("promoter"), N_("low"), N_("high"))
+# Shown with pgettext("score band", …): a low score is "basso", unlike a low case priority ("bassa").
+BANDS = (
+    C_("score band", "detractor"),
+    C_("score band", "passive"),
+    C_("score band", "promoter"),
+    C_("score band", "low"),
+    C_("score band", "high"),
+)
 SENTIMENTS = {"positive": N_("positive"), "neutral": N_("neutral"), "negative": N_("negative")}
 
 

@@ -29,6 +29,11 @@ def N_(message: str) -> str:
     return message
 
 
+def C_(context: str, message: str) -> str:
+    """Marks ``message`` in ``context`` for the catalogue; shown with ``pgettext(context, message)``."""
+    return message
+
+
 def pick_language(accept_language: str | None, chosen: str | None = None) -> str:
     """Choose ``chosen`` when supported, else the browser's best supported language, else English.
 

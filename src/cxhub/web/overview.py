@@ -20,8 +20,9 @@ from cxhub.kit.http import HubDep, SessionDep
 from cxhub.metrics.query import Slice, grouped_statistics
 from cxhub.metrics.service import estimate, is_anonymous, metric_groups
 from cxhub.metrics.stats import METRICS
-from cxhub.text.insights import topic_summary
+from cxhub.text.service import topic_summary
 from cxhub.web import charts
+from cxhub.web.cache import Snapshot
 from cxhub.web.i18n import N_
 from cxhub.web.render import render, web_router
 from cxhub.web.security import ViewerDep
@@ -171,10 +172,19 @@ def changes_this_week(
     return out
 
 
-def rising_negative_topics(session: Session, workspace_id: uuid.UUID, end: datetime, top: int = 5) -> list[Any]:
-    """Topics whose share of negative mentions rose from last week to this one, most significant first."""
+def rising_negative_topics(
+    session: Session, workspace_id: uuid.UUID, end: datetime, top: int = 5, touchpoints: Sequence[str] | None = None
+) -> list[Any]:
+    """Topics whose share of negative mentions rose in the latest week against the week before, significant
+    ones first.
+
+    Three weeks are read, so early on a Monday (this week still empty) last week is compared with the one
+    before instead of showing nothing. Only rises are kept, each with its two-proportion test
+    (``text.service.topic_summary``); a department reads the mentions at its own ``touchpoints``.
+    """
+    start = last_week_start(end) - timedelta(days=7)
     summary = topic_summary(
-        session, workspace_id=workspace_id, period="week", start=end - timedelta(weeks=2, days=end.weekday()), end=end
+        session, workspace_id=workspace_id, period="week", start=start, end=end, touchpoints=touchpoints
     )
     return summary.rising_negative[:top]
 
@@ -210,6 +220,61 @@ def pick_days(days: int | None) -> int:
     return days if days in PERIODS else 90
 
 
+def analysis(
+    snapshot: Snapshot,
+    session: Session,
+    workspace_id: uuid.UUID,
+    metric: str,
+    days: int,
+    min_group: int,
+    names: dict[str, str],
+) -> dict[str, Any]:
+    """Everything the overview computes from the events, each part cached on its own key, so switching
+    the metric recomputes only what depends on it (the headline cards, gaps, changes and topics do not)."""
+    start, end = window(days)
+    week = last_week_start(end)
+
+    def by_metric() -> dict[str, Any]:
+        return {
+            "weekly": metric_groups(
+                session,
+                workspace_id=workspace_id,
+                metric=metric,
+                period="week",
+                start=start,
+                end=end,
+                min_group=min_group,
+            ),
+            "touchpoints": by_field(session, workspace_id, metric, "touchpoint", start, end, min_group),
+            "stages": by_field(session, workspace_id, metric, "journey_stage", start, end, min_group),
+        }
+
+    # Gaps are structural; their weight is read over at most the last 90 days, which keeps a year's view fast.
+    since = max(start, end - timedelta(days=90))
+    return {
+        **snapshot.get("overview-metric", (metric, days, min_group), by_metric),
+        "cards": snapshot.get(
+            "headline", (days, min_group), lambda: headline(session, workspace_id, start, end, min_group, HEADLINE)
+        ),
+        "report": snapshot.get(
+            "gaps",
+            min(days, 90),
+            lambda: get_responsibility_report(session, workspace_id=workspace_id, since=since, until=end),
+        ),
+        # The week is part of the key: "this week" moves on Monday even when no event arrives.
+        "changes": all_changes(snapshot, session, workspace_id, end, min_group, names),
+        "rising": snapshot.get("rising", week, lambda: rising_negative_topics(session, workspace_id, end)),
+    }
+
+
+def all_changes(
+    snapshot: Snapshot, session: Session, workspace_id: uuid.UUID, end: datetime, min_group: int, names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """This week's significant moves at every touchpoint, cached: a department filters them to its own."""
+    params = (last_week_start(end), min_group, tuple(sorted(names.items())))
+    return snapshot.get("changes", params, lambda: changes_this_week(session, workspace_id, end, min_group, names))
+
+
 @router.get("/app")
 def overview(
     request: Request,
@@ -224,16 +289,9 @@ def overview(
     viewer.require("overview")
     metric, days = pick_metric(metric), pick_days(days)
     ws, k = viewer.workspace_id, hub.settings.voe_min_group_size
-    start, end = window(days)
     touchpoint_names, stage_names = names_of(session, ws)
-    cards = headline(session, ws, start, end, k, HEADLINE)
-    spec = METRICS[metric]
-    label = spec.label(viewer.language)
-    weekly = metric_groups(session, workspace_id=ws, metric=metric, period="week", start=start, end=end, min_group=k)
-    by_touchpoint = by_field(session, ws, metric, "touchpoint", start, end, k)
-    by_stage = by_field(session, ws, metric, "journey_stage", start, end, k)
-    # Gaps are structural; their weight is read over at most the last 90 days, which keeps a year's view fast.
-    report = get_responsibility_report(session, workspace_id=ws, since=max(start, end - timedelta(days=90)), until=end)
+    found = analysis(Snapshot(session, workspace_id=ws), session, ws, metric, days, k, touchpoint_names)
+    label = METRICS[metric].label(viewer.language)
     return render(
         request,
         "overview.html",
@@ -245,19 +303,20 @@ def overview(
             "days": days,
             "periods": PERIODS,
             "headline_metrics": HEADLINE,
-            "cards": cards,
-            "trend": charts.trend(weekly, label=label, y_title=label),
-            "has_trend": any(row["value"] is not None for row in weekly),
-            "touchpoints": by_touchpoint,
+            "cards": found["cards"],
+            "trend": charts.trend(found["weekly"], label=label, y_title=label),
+            "has_trend": any(row["value"] is not None for row in found["weekly"]),
+            "touchpoints": found["touchpoints"],
             "touchpoint_chart": charts.bars_with_ci(
-                by_touchpoint, names=touchpoint_names, key="touchpoint", y_title=label
+                found["touchpoints"], names=touchpoint_names, key="touchpoint", y_title=label
             ),
             "touchpoint_names": touchpoint_names,
-            "stages": by_stage,
+            "stages": found["stages"],
             "stage_names": stage_names,
-            "changes": changes_this_week(session, ws, end, k, touchpoint_names),
-            "report": report,
-            "rising": rising_negative_topics(session, ws, end),
+            "changes": found["changes"],
+            "report": found["report"],
+            "rising": found["rising"],
+            "can_drill": viewer.can("feedback"),
             "cases": case_backlog(session, ws),
         },
         viewer=viewer,

@@ -15,7 +15,7 @@ from cxhub.events.models import DeadLetter, Event
 from cxhub.governance.models import Workspace
 from cxhub.identity.models import Customer, Merge
 from cxhub.kit.http import SessionDep
-from cxhub.web import auth, cases, customers, departments, feedback, journeys, overview, settings
+from cxhub.web import auth, cases, customers, departments, feedback, journeys, overview, rules, settings, surveys
 from cxhub.web.i18n import pick_language
 from cxhub.web.render import static_router
 
@@ -30,7 +30,7 @@ def _number(value: int | None, lang: str = "en") -> str:
 
 templates.env.filters["number"] = _number
 router = APIRouter(include_in_schema=False)
-for _pages in (auth, overview, customers, feedback, cases, journeys, departments, settings):
+for _pages in (auth, overview, customers, feedback, cases, journeys, departments, settings, rules, surveys):
     router.include_router(_pages.router)
 router.include_router(static_router)
 

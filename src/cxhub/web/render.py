@@ -102,6 +102,7 @@ def formatting(language: str) -> dict[str, Any]:
         "_": translations.gettext,
         "gettext": translations.gettext,
         "ngettext": translations.ngettext,
+        "pgettext": translations.pgettext,
         "num": lambda value, digits=0: i18n.number(value, language, digits),
         "signed": lambda value, digits=1: i18n.signed(value, language, digits),
         "pct": lambda value: i18n.percent(value, language),

@@ -1,4 +1,4 @@
-"""Settings: workspaces, users and roles, API keys, the governance map and the surveys.
+"""Settings: workspaces, users and roles, API keys, the governance map, alert rules and the surveys.
 
 CX managers read it; only admins change anything (the ``manage`` permission). Every form carries the
 session's CSRF token.
@@ -13,6 +13,7 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from cxhub.cases.rulebook import list_rules
 from cxhub.governance import service as governance
 from cxhub.governance import users
 from cxhub.governance.ownership import load_map, stages_overview, touchpoints_overview
@@ -21,7 +22,9 @@ from cxhub.kit.http import SessionDep
 from cxhub.surveys.service import list_surveys
 from cxhub.web.i18n import N_
 from cxhub.web.render import render, web_router
+from cxhub.web.rules import RULE_STATUS_LABELS
 from cxhub.web.security import Viewer, ViewerDep, check_csrf
+from cxhub.web.surveys import SURVEY_STATUS_LABELS
 
 router = web_router()
 ROLE_LABELS = {
@@ -52,6 +55,9 @@ def _page(request: Request, viewer: Viewer, session: Session, *, status: int = 2
         "keys": governance.list_api_keys(session, workspace_id=ws),
         "scopes": governance.SCOPES,
         "surveys": list_surveys(session, workspace_id=ws),
+        "survey_status_labels": SURVEY_STATUS_LABELS,
+        "rules": list_rules(session, workspace_id=ws),
+        "rule_status_labels": RULE_STATUS_LABELS,
         "problem": None,
         "new_token": None,
         "new_password": None,

@@ -1,0 +1,109 @@
+"""The analysis cache is only a cache: a repeat view reuses it, new data is on the very next view."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+from cxhub.app import create_app
+from cxhub.db import transaction
+from cxhub.governance import users
+from cxhub.kit.http import Hub
+from cxhub.web.cache import ResultCache, data_version, results
+from tests.builders import event
+from tests.conftest import Tenant
+from tests.web.conftest import sign_in
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_fresh_entry_is_reused_and_an_expired_one_recomputed() -> None:
+    clock = Clock()
+    cache = ResultCache(ttl=10, clock=clock)
+    calls: list[str] = []
+
+    def compute(value: str) -> str:
+        calls.append(value)
+        return value
+
+    assert cache.get_or_compute("k", lambda: compute("first")) == "first"
+    assert cache.get_or_compute("k", lambda: compute("second")) == "first"
+    clock.now = 11
+    assert cache.get_or_compute("k", lambda: compute("third")) == "third"
+    assert calls == ["first", "third"] and cache.hits == 1 and cache.misses == 2
+
+
+def test_the_least_recently_used_entry_goes_first() -> None:
+    cache = ResultCache(max_entries=2)
+    cache.get_or_compute("a", lambda: 1)
+    cache.get_or_compute("b", lambda: 2)
+    cache.get_or_compute("a", lambda: 0)  # "a" is now the most recent
+    cache.get_or_compute("c", lambda: 3)
+    assert len(cache) == 2
+    assert cache.get_or_compute("a", lambda: -1) == 1
+    assert cache.get_or_compute("b", lambda: -2) == -2
+
+
+def _answers(scores: list[int], day: datetime) -> list[dict]:  # type: ignore[type-arg]
+    return [
+        event(
+            type="survey_response",
+            channel="email",
+            touchpoint="negozio_cache",
+            occurred_at=(day + timedelta(minutes=i)).isoformat(),
+            score=score,
+            identifiers={"email": f"cache{i}@example.it"},
+            attributes={"metric": "nps"},
+        )
+        for i, score in enumerate(scores)
+    ]
+
+
+def test_new_events_move_the_data_version(hub: Hub, tenant: Tenant, client: TestClient) -> None:
+    with hub.sessions() as session:
+        before = data_version(session, workspace_id=tenant.workspace_id)
+    assert client.post("/api/v1/events", json={"events": _answers([9], datetime.now(UTC) - timedelta(days=2))})
+    with hub.sessions() as session:
+        after = data_version(session, workspace_id=tenant.workspace_id)
+    assert after != before and after[0] is not None
+
+
+def _nps_answers_shown(page: str) -> int:
+    card = page.split('data-metric="nps"')[1].split("</a>")[0]
+    found = re.search(r"([\d,]+) answers?", card)
+    assert found, card
+    return int(found.group(1).replace(",", ""))
+
+
+def test_the_overview_shows_new_answers_on_the_next_view_despite_the_cache(
+    hub: Hub, tenant: Tenant, client: TestClient
+) -> None:
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    assert client.post("/api/v1/events", json={"events": _answers([10] * 12, two_days_ago)}).status_code == 200
+    with transaction(hub.sessions) as session:
+        users.create_user(
+            session,
+            workspace_id=tenant.workspace_id,
+            email=f"c-{tenant.slug}@example.it",
+            password="x" * 12,
+            role="admin",
+        )
+    manager = sign_in(TestClient(create_app(hub)), f"c-{tenant.slug}@example.it", "x" * 12)
+    assert _nps_answers_shown(manager.get("/app").text) == 12
+    misses = results.misses
+    assert _nps_answers_shown(manager.get("/app").text) == 12
+    assert results.misses == misses, "the second view came from the cache"
+
+    more = _answers([0] * 5, two_days_ago + timedelta(hours=3))
+    assert client.post("/api/v1/events", json={"events": more}).status_code == 200
+    page = manager.get("/app").text
+    assert _nps_answers_shown(page) == 17
+    assert 'data-metric="nps"' in page
