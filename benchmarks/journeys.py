@@ -6,7 +6,9 @@ For each backend (SQLite, and PostgreSQL when reachable) this
    touchpoints, reasons, surveys, offers and purchases, then ANALYZEs;
 2. times the floor, ``SELECT customer_id, count(*) … GROUP BY customer_id`` read to the end;
 3. runs ``journeys.service.discover`` at the stage level of the demo journey (paths, transitions,
-   emotional curve, pain points, disconnects) in a child process, timing it and reading its own peak RSS.
+   emotional curve, pain points, disconnects) in a child process, timing it and reading its own peak RSS
+   (the customer ranges it reads side by side are threads of that process, so the peak covers them).
+   ``--workers 1`` measures the serial read.
 The last line printed is JSON with the figures and the ratio discover / floor.
 
     python benchmarks/journeys.py --events 1000000
@@ -172,10 +174,10 @@ def floor_seconds(url: str, workspace: uuid.UUID) -> float:
     return seconds
 
 
-def discover_child(url: str, workspace: str) -> None:
+def discover_child(url: str, workspace: str, workers: str = "") -> None:
     """Runs in a child process, so its peak RSS is discovery's alone."""
     import cxhub.models  # noqa: F401 - every table, so foreign keys resolve
-    from cxhub.journeys import service
+    from cxhub.journeys import parallel, service
     from cxhub.journeys.design import journey_from_yaml
 
     engine = make_engine(Settings(database_url=url))
@@ -187,7 +189,9 @@ def discover_child(url: str, workspace: str) -> None:
         )
     with sessions() as session:
         started = time.perf_counter()
-        found = service.discover(session, workspace_id=workspace_id, journey="acquisto")
+        found = service.discover(
+            session, workspace_id=workspace_id, journey="acquisto", workers=int(workers) if workers else None
+        )
         seconds = time.perf_counter() - started
     summary = {
         "seconds": round(seconds, 2),
@@ -196,14 +200,15 @@ def discover_child(url: str, workspace: str) -> None:
         "transitions": len(found.transitions),
         "pain_points": len(found.pain_points),
         "disconnects": found.disconnect_counts.total,
+        "workers": int(workers) if workers else parallel.WORKERS,
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     print(json.dumps(summary))
 
 
-def run_discover(url: str, workspace: uuid.UUID) -> dict[str, float]:
+def run_discover(url: str, workspace: uuid.UUID, workers: int | None) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, __file__, "--child", url, str(workspace)],
+        [sys.executable, __file__, "--child", url, str(workspace), str(workers or "")],
         capture_output=True,
         text=True,
     )
@@ -218,7 +223,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--customers", type=int, default=None, help="default: events / 10")
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="customer ranges read side by side (default: per core)"
+    )
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         discover_child(*args.child)
@@ -234,7 +242,7 @@ def main() -> None:
             workspace = synthesise(url, args.events, customers)
             load = time.perf_counter() - started
             floor = floor_seconds(url, workspace)
-            found = run_discover(url, workspace)
+            found = run_discover(url, workspace, args.workers)
         results[backend] = {
             **found,
             "load_seconds": round(load, 1),

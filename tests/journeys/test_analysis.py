@@ -55,6 +55,7 @@ def test_chunks_split_at_customers_give_the_same_result_as_one_frame() -> None:
     for key in ("customers", "events", "transitions", "paths", "stages", "pain_points", "conformance", "sankey"):
         assert parts[key] == whole[key], key
     assert parts["disconnect_counts"] == whole["disconnect_counts"]
+    assert parts["disconnects"] == whole["disconnects"]  # newest first over all chunks, not per chunk
     assert whole["disconnect_counts"]["total"] > 0
     assert whole["transitions"] and whole["paths"] and whole["pain_points"]
 
@@ -95,3 +96,28 @@ def test_no_events_gives_empty_results_not_errors() -> None:
     assert result["pain_points"] == [] and result["disconnects"] == []
     assert result["conformance"] == {"customers": 0, "conforming": 0, "share": None, "loop_backs": [], "skips": []}
     assert run([frame()])["events"] == 0
+
+
+def test_analyses_of_other_customers_merge_into_exactly_the_whole() -> None:
+    """What ``parallel`` does with ranges read side by side; sentiments are arbitrary floats, whose
+    totals must not depend on the order in which the parts were added."""
+    rng = random.Random(5)
+    log = random_log(seed=9)
+    log = log.with_columns(
+        pl.Series("sentiment", [rng.uniform(-1, 1) if rng.random() < 0.4 else None for _ in log["type"]])
+    )
+    ids = log["customer_id"].unique(maintain_order=True).to_list()
+    spec = Spec(level=Level.stage, as_of=T0 + timedelta(days=60), journey=shop_journey(), disconnect_limit=7)
+    parts = []
+    for start, stop in ((0, 50), (50, 90), (90, len(ids))):
+        part = JourneyAnalysis(spec)
+        for i in range(start, stop, 13):
+            part.add(log.filter(pl.col("customer_id").is_in(ids[i : min(i + 13, stop)])))
+        parts.append(part)
+    merged = parts[2]
+    merged.merge(parts[0])
+    merged.merge(parts[1])
+    whole = JourneyAnalysis(spec)
+    whole.add(log)
+    assert merged.result() == whole.result()
+    assert any(stage["sentiment"] for stage in whole.result()["stages"])

@@ -117,3 +117,42 @@ def test_employee_answers_stay_out_and_what_customers_said_comes_with_its_sentim
         [chunk] = list(extract.stream_timeline(session, workspace_id=tenant.workspace_id))
     assert chunk["metric"].to_list() == ["nps"]
     assert chunk["sentiment"].to_list() == [0.8]
+
+
+def test_null_empty_and_the_word_null_stay_apart_and_numbers_and_times_keep_every_digit(hub: Hub) -> None:
+    tenant = make_tenant(hub)
+    customer = uuid.uuid4()
+    when = T0 + timedelta(microseconds=123457)
+    base = {
+        "workspace_id": tenant.workspace_id,
+        "customer_id": customer,
+        "origin_customer_id": customer,
+        "received_at": T0,
+        "channel": "contact_center",
+        "touchpoint": "call_center, 'piano' 2",
+        "identifiers": {},
+        "score": None,
+        "source": "test",
+    }
+    rows = [
+        {
+            **base,
+            "event_id": "n1",
+            "occurred_at": when,
+            "type": "call",
+            "attributes": {"reason": "NULL", "outcome": ""},
+        },
+        {**base, "event_id": "n2", "occurred_at": when, "type": "call", "attributes": {"wait_seconds": 1 / 3}},
+        {**base, "event_id": "n3", "occurred_at": T0, "type": "survey_response", "score": 0.1 + 0.2, "attributes": {}},
+    ]
+    with hub.sessions.begin() as session:
+        session.execute(insert(table_of(Event)), rows)
+    with hub.sessions() as session:
+        [chunk] = list(extract.stream_timeline(session, workspace_id=tenant.workspace_id))
+    assert chunk["event_id"].to_list() == ["n3", "n1", "n2"]  # by time, then as stored
+    assert chunk["occurred_at"].to_list() == [T0, when, when]
+    assert chunk["reason"].to_list() == [None, "NULL", None]
+    assert chunk["outcome"].to_list() == [None, "", None]
+    assert chunk["wait_seconds"].to_list() == [None, None, 1 / 3]
+    assert chunk["score"].to_list() == [0.1 + 0.2, None, None]
+    assert set(chunk["touchpoint"]) == {"call_center, 'piano' 2"}

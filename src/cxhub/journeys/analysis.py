@@ -53,11 +53,13 @@ class JourneyAnalysis:
         self._nodes: list[pl.DataFrame] = []
         self._links: list[pl.DataFrame] = []
         self._steps: list[pl.DataFrame] = []
+        self._values: list[pl.DataFrame] = []
         self._pains: list[pl.DataFrame] = []
         self._totals = dict.fromkeys(("customers", "promoters", "passives", "detractors", "churned"), 0)
         self._walkers = 0
         self._conformance: dict[str, Any] = {"customers": 0, "conforming": 0, "loop_backs": [], "skips": []}
-        self._disconnects: list[pl.DataFrame] = []
+        self._disconnects: list[pl.DataFrame] = []  # each chunk's newest findings, at most disconnect_limit
+        self._disconnect_sums: list[pl.DataFrame] = []  # findings per touchpoint and kind
 
     def add(self, chunk: pl.DataFrame) -> None:
         """Fold in a chunk of a timeline frame (ordered by customer and time, no customer split)."""
@@ -87,6 +89,7 @@ class JourneyAnalysis:
         self._nodes.append(nodes)
         self._links.append(links)
         self._steps.append(curve.step_counts(steps))
+        self._values.append(curve.step_values(steps))
         hits = pains.affected(steps, visit_frame, rows, spec.rules, spec.journey if spec.level is Level.stage else None)
         sums, totals = pains.impact_sums(hits, pains.customer_outcomes(steps, spec.rules))
         self._pains.append(sums)
@@ -98,7 +101,34 @@ class JourneyAnalysis:
             self._conformance["conforming"] += found["conforming"]
             self._conformance["loop_backs"].append(found["loop_backs"])
             self._conformance["skips"].append(found["skips"])
-        self._disconnects.append(disconnects.detect(chunk, spec.disconnect_rules))
+        findings = disconnects.detect(chunk, spec.disconnect_rules)
+        self._disconnects.append(findings.head(spec.disconnect_limit))
+        self._disconnect_sums.append(finding_sums(findings))
+
+    def merge(self, other: JourneyAnalysis) -> None:
+        """Fold in the analysis of other customers (another range read side by side): every part adds
+        up, and the result does not depend on the order in which parts were added."""
+        self.events += other.events
+        self._walkers += other._walkers
+        for name, value in other._totals.items():
+            self._totals[name] += value
+        for key in ("customers", "conforming"):
+            self._conformance[key] += other._conformance[key]
+        for key in ("loop_backs", "skips"):
+            self._conformance[key] += other._conformance[key]
+        for mine, theirs in (
+            (self._transitions, other._transitions),
+            (self._transition_counts, other._transition_counts),
+            (self._paths, other._paths),
+            (self._nodes, other._nodes),
+            (self._links, other._links),
+            (self._steps, other._steps),
+            (self._values, other._values),
+            (self._pains, other._pains),
+            (self._disconnects, other._disconnects),
+            (self._disconnect_sums, other._disconnect_sums),
+        ):
+            mine += theirs
 
     def _filter_customers(self, chunk: pl.DataFrame) -> pl.DataFrame:
         spec = self.spec
@@ -119,6 +149,10 @@ class JourneyAnalysis:
     def result(self) -> dict[str, Any]:
         spec = self.spec
         step_sums = curve.add_sums(self._steps, ["step"])
+        if step_sums.height:
+            totals = ["csat_total", "csat_total_sq", "sentiment_total", "sentiment_total_sq"]
+            sums = curve.value_sums(pl.concat(self._values))
+            step_sums = step_sums.join(sums, on="step", how="left").with_columns(pl.col(totals).fill_null(0.0))
         order = spec.journey.stage_keys if spec.level is Level.stage and spec.journey else None
         stages = curve.emotional_curve(step_sums, order)
         step_nps = (
@@ -130,7 +164,12 @@ class JourneyAnalysis:
             else {}
         )
         pain_sums = curve.add_sums(self._pains, ["kind", "where"])
-        found = pl.concat(self._disconnects) if self._disconnects else pl.DataFrame(schema=disconnects.SCHEMA)
+        found = (
+            disconnects.newest_first(pl.concat(self._disconnects))
+            if self._disconnects
+            else pl.DataFrame(schema=disconnects.SCHEMA)
+        )
+        counts = curve.add_sums(self._disconnect_sums, ["touchpoint", "kind"]) if self._disconnect_sums else None
         return {
             "level": spec.level.value,
             "journey": spec.journey.journey if spec.journey else None,
@@ -141,7 +180,7 @@ class JourneyAnalysis:
             "stages": stages,
             "pain_points": pains.rank_pain_points(pain_sums, self._totals, step_nps),
             "disconnects": disconnect_list(found.head(spec.disconnect_limit)),
-            "disconnect_counts": disconnect_counts(found),
+            "disconnect_counts": counts_of_findings(counts if counts is not None else finding_sums(found)),
             "conformance": self._conformance_result(),
             "sankey": self._sankey(),
         }
@@ -259,16 +298,27 @@ def disconnect_list(found: pl.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def finding_sums(found: pl.DataFrame) -> pl.DataFrame:
+    """``touchpoint, kind, len``: findings counted so that counts of several chunks add up."""
+    return found.group_by("touchpoint", "kind").agg(pl.len().cast(pl.Int64))
+
+
 def disconnect_counts(found: pl.DataFrame) -> dict[str, Any]:
     """Findings per kind and per touchpoint and kind: what governance routes to the owning department."""
+    return counts_of_findings(finding_sums(found))
+
+
+def counts_of_findings(sums: pl.DataFrame) -> dict[str, Any]:
+    """:func:`disconnect_counts` from :func:`finding_sums` (of one frame, or added up over chunks)."""
     by_kind = {kind: 0 for kind in disconnects.KINDS}
-    for kind, count in found.group_by("kind").len().iter_rows():
+    for kind, count in sums.group_by("kind").agg(pl.col("len").sum()).iter_rows():
         by_kind[kind] = int(count)
-    per_touchpoint = (
-        found.group_by("touchpoint", "kind").len().sort(["len", "touchpoint", "kind"], descending=[True, False, False])
-    )
+    per_touchpoint = sums.sort(["len", "touchpoint", "kind"], descending=[True, False, False])
     return {
-        "total": found.height,
+        "total": int(sums["len"].sum()) if sums.height else 0,
         "by_kind": by_kind,
-        "by_touchpoint": [{"touchpoint": t, "kind": k, "count": int(n)} for t, k, n in per_touchpoint.iter_rows()],
+        "by_touchpoint": [
+            {"touchpoint": t, "kind": k, "count": int(n)}
+            for t, k, n in per_touchpoint.select("touchpoint", "kind", "len").iter_rows()
+        ],
     }

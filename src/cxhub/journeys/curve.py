@@ -29,7 +29,8 @@ SUMS = (
 
 
 def step_counts(steps: pl.DataFrame) -> pl.DataFrame:
-    """Sums per ``at_step`` (see ``discovery.assign_steps``): customers, NPS categories, CSAT and sentiment."""
+    """Counts per ``at_step`` (see ``discovery.assign_steps``): customers, NPS categories, CSAT answers and
+    sentiments. The CSAT and sentiment totals come from :func:`step_values` and :func:`value_sums`."""
     nps = (pl.col("metric") == "nps") & pl.col("score").is_not_null()
     csat = (pl.col("metric") == "csat") & pl.col("score").is_not_null()
     felt = pl.col("sentiment").is_not_null()
@@ -45,13 +46,30 @@ def step_counts(steps: pl.DataFrame) -> pl.DataFrame:
             .alias("passives"),
             (nps & (pl.col("score") <= stats.NPS_DETRACTOR_MAX)).sum().cast(pl.Int64).alias("detractors"),
             csat.sum().cast(pl.Int64).alias("csat_n"),
-            pl.col("score").filter(csat).sum().cast(pl.Float64).alias("csat_total"),
-            (pl.col("score") ** 2).filter(csat).sum().cast(pl.Float64).alias("csat_total_sq"),
             felt.sum().cast(pl.Int64).alias("sentiment_n"),
-            pl.col("sentiment").filter(felt).sum().cast(pl.Float64).alias("sentiment_total"),
-            (pl.col("sentiment") ** 2).filter(felt).sum().cast(pl.Float64).alias("sentiment_total_sq"),
         )
     )
+
+
+def step_values(steps: pl.DataFrame) -> pl.DataFrame:
+    """``step, csat, sentiment``: every CSAT score and sentiment at its step (null where a row has only
+    the other). Kept whole, so that their totals do not depend on how customers were chunked."""
+    csat = pl.when(pl.col("metric") == "csat").then(pl.col("score"))
+    return (
+        steps.filter(pl.col("at_step").is_not_null())
+        .select(pl.col("at_step").alias("step"), csat.cast(pl.Float64).alias("csat"), pl.col("sentiment"))
+        .filter(pl.col("csat").is_not_null() | pl.col("sentiment").is_not_null())
+    )
+
+
+def value_sums(values: pl.DataFrame) -> pl.DataFrame:
+    """Per step, the totals and totals of squares of :func:`step_values`, each added up in sorted order:
+    float addition is not associative, and sorted, the same values give the same bits."""
+    totals = []
+    for name in ("csat", "sentiment"):
+        value = pl.col(name).drop_nulls().sort()
+        totals += [value.sum().alias(f"{name}_total"), (value**2).sort().sum().alias(f"{name}_total_sq")]
+    return values.group_by("step").agg(totals)
 
 
 def add_sums(frames: Sequence[pl.DataFrame], keys: Sequence[str]) -> pl.DataFrame:

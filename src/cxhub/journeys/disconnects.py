@@ -54,7 +54,24 @@ def detect(frame: pl.DataFrame, rules: DisconnectRules | None = None) -> pl.Data
         _survey_after_complaint(rows, rules),
     ]
     found = pl.concat([part.select(list(SCHEMA)).cast(SCHEMA) for part in parts])  # type: ignore[arg-type]
-    return found.sort(["occurred_at", "customer_id", "kind"], descending=[True, False, False])
+    return newest_first(found)
+
+
+def newest_first(found: pl.DataFrame) -> pl.DataFrame:
+    """Findings newest first, then by customer and kind, and then by everything else they say, so the
+    order is total: the same findings come out in the same order however customers were chunked."""
+    return found.sort(
+        [
+            pl.col("occurred_at"),
+            pl.col("customer_id"),
+            pl.col("kind"),
+            pl.col("touchpoint"),
+            pl.col("explanation"),
+            pl.col("event_ids").list.join("\x00"),
+        ],
+        descending=[True, False, False, False, False, False],
+        nulls_last=True,
+    )
 
 
 def _hours(later: str, earlier: str) -> pl.Expr:
@@ -190,7 +207,8 @@ def _repeated(rows: pl.DataFrame, rules: DisconnectRules) -> pl.DataFrame:
         & (pl.col("first_channel") != pl.col("channel"))
         & (_hours("occurred_at", "first_at") <= rules.repeat_days * 24)
     )
-    return pairs.select(
+    # One chunk per column: Polars 1.44 can panic formatting a shifted string column left in pieces.
+    return pairs.rechunk().select(
         pl.lit("repeated_request").alias("kind"),
         "customer_id",
         "occurred_at",

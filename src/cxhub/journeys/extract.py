@@ -1,9 +1,11 @@
 """The timeline extract: events streamed out of the database in chunks that never split a customer.
 
-One SELECT ordered by customer and time, read with the driver itself so rows never become ORM objects:
-SQLite's cursor ``chunk_rows`` at a time, PostgreSQL's ``COPY … TO STDOUT`` parsed as CSV by Polars.
-Attribute fields are pulled out of the JSON by the database, and only for the event types that use
-them (a ``CASE`` per field), so a web visit costs one JSON read at most.
+One query per customer range (all customers, or one of the ranges ``parallel`` reads side by side),
+ordered by customer, read without turning rows into Python objects: SQLite formats each customer's
+events as CSV lines (``printf``/``quote``, one ``group_concat`` per customer, read in the order of the
+``(workspace_id, customer_id, occurred_at)`` index), PostgreSQL's ``COPY … TO STDOUT`` writes CSV; Polars
+parses both. Attribute fields are pulled out of the JSON by the database, and only for the event types
+that use them (a ``CASE`` per field), so a web visit costs one JSON read at most.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from cxhub.events.models import Event
@@ -23,10 +26,12 @@ from cxhub.journeys import disconnects
 from cxhub.journeys.timeline import CONTACT_TYPES, FEEDBACK_TYPES, PRODUCT, conform
 
 CHUNK_ROWS = 250_000
-CHUNK_BYTES = 64 * 1024 * 1024
+CHUNK_BYTES = 32 * 1024 * 1024
+CUSTOMERS_PER_FETCH = 2_000
+# What the query returns, in order. ``occurred_at`` is SQLite's stored text or PostgreSQL's epoch seconds.
 RAW = {
     "customer_id": pl.String,
-    "epoch": pl.Float64,
+    "occurred_at": pl.Float64,
     "event_id": pl.String,
     "type": pl.String,
     "channel": pl.String,
@@ -45,7 +50,13 @@ RAW = {
     "products": pl.String,
     "sentiment": pl.Float64,
 }
+# SQLite's lines also carry the row id: the tie-break of the order, restored by Polars.
+SQLITE_RAW = {**RAW, "occurred_at": pl.String, "id": pl.Int64}
+SQLITE_TIME = "%Y-%m-%d %H:%M:%S%.f"
 _PRODUCT_TYPES = ("purchase", "return", "plan_change")
+# How SQLite writes a column into a CSV line: as it is (hex ids, stored times, integers), quoted (text
+# that is never null) or quoted-or-empty (nullable values: numbers keep every digit, null is empty).
+_AS_IS, _QUOTED, _NULLABLE = "as is", "quoted", "nullable"
 
 
 def _listed(types: tuple[str, ...]) -> str:
@@ -55,6 +66,7 @@ def _listed(types: tuple[str, ...]) -> str:
 class _Dialect:
     def __init__(self, name: str) -> None:
         self.sqlite = name == "sqlite"
+        self.mark = "?" if self.sqlite else "%s"
 
     def text(self, key: str) -> str:
         if self.sqlite:
@@ -71,83 +83,136 @@ class _Dialect:
     def only(self, types: tuple[str, ...], expression: str) -> str:
         return f"CASE WHEN type IN ({_listed(types)}) THEN {expression} END"
 
-    def select(self, *, stages: bool, segments: bool, bounded_from: bool, bounded_to: bool, one: bool) -> str:
-        mark = "?" if self.sqlite else "%s"
-        customer = "customer_id" if self.sqlite else "customer_id::text"
-        epoch = (
-            "(julianday(occurred_at) - 2440587.5) * 86400.0"
-            if self.sqlite
-            else "extract(epoch FROM occurred_at)::float8"
-        )
-        products = "products" if self.sqlite else "products::text"
+    def columns(self, *, stages: bool, segments: bool) -> list[tuple[str, str, tuple[str, ...] | None]]:
+        """(SQL expression, how SQLite writes it, the event types it is read for) per column of :data:`RAW`."""
         wait = f"COALESCE({self.number('wait_seconds')}, {self.number('queue_minutes')} * 60.0)"
-        columns = [
-            customer,
-            epoch,
-            self.only(disconnects.TYPES, "event_id"),
-            "type",
-            "channel",
-            "touchpoint",
-            self.text("journey_stage") if stages else "NULL",
-            self.only(FEEDBACK_TYPES, self.text("metric")),
-            "score",
-            self.only(CONTACT_TYPES, self.text("reason")),
-            self.only(CONTACT_TYPES, self.text("outcome")),
-            self.only(CONTACT_TYPES, self.text("ticket_id")),
-            self.only(CONTACT_TYPES, self.text("status")),
-            self.only(CONTACT_TYPES, wait),
-            self.text("segment") if segments else "NULL",
-            self.only(("offer",), self.text("sku")),
-            self.only(("offer",), self.text("campaign")),
-            self.only(_PRODUCT_TYPES, products),
+        return [
+            ("customer_id" if self.sqlite else "customer_id::text", _AS_IS, None),
+            ("occurred_at" if self.sqlite else "extract(epoch FROM occurred_at)::float8", _AS_IS, None),
+            ("event_id", _NULLABLE, disconnects.TYPES),
+            ("type", _QUOTED, None),
+            ("channel", _QUOTED, None),
+            ("touchpoint", _QUOTED, None),
+            (self.text("journey_stage") if stages else "NULL", _NULLABLE, None),
+            (self.text("metric"), _NULLABLE, FEEDBACK_TYPES),
+            ("score", _NULLABLE, None),
+            (self.text("reason"), _NULLABLE, CONTACT_TYPES),
+            (self.text("outcome"), _NULLABLE, CONTACT_TYPES),
+            (self.text("ticket_id"), _NULLABLE, CONTACT_TYPES),
+            (self.text("status"), _NULLABLE, CONTACT_TYPES),
+            (wait, _NULLABLE, CONTACT_TYPES),
+            (self.text("segment") if segments else "NULL", _NULLABLE, None),
+            (self.text("sku"), _NULLABLE, ("offer",)),
+            (self.text("campaign"), _NULLABLE, ("offer",)),
+            ("products" if self.sqlite else "products::text", _NULLABLE, _PRODUCT_TYPES),
             # What the customer said there, when text analytics read it (one index lookup per text).
-            "CASE WHEN text IS NOT NULL THEN (SELECT a.sentiment_score FROM text_analyses a"
-            " WHERE a.workspace_id = events.workspace_id AND a.event_id = events.event_id) END",
+            (
+                "CASE WHEN text IS NOT NULL THEN (SELECT a.sentiment_score FROM text_analyses a"
+                " WHERE a.workspace_id = events.workspace_id AND a.event_id = events.event_id) END",
+                _NULLABLE,
+                None,
+            ),
         ]
+
+    def where(self, *, bounded_from: bool, bounded_to: bool, one: bool, lower: bool, upper: bool) -> str:
+        mark = self.mark
         # Employees' answers (eNPS pulses) are not steps of a customer journey.
         employee = f"(type = 'survey_response' AND {self.text('audience')} = 'employee')"
         where = [f"workspace_id = {mark}", f"channel <> '{HUB_CHANNEL}'", f"NOT COALESCE({employee}, FALSE)"]
         if one:
             where.append(f"customer_id = {mark}")
+        if lower:
+            where.append(f"customer_id >= {mark}")
+        if upper:
+            where.append(f"customer_id < {mark}")
         if bounded_from:
             where.append(f"occurred_at >= {mark}")
         if bounded_to:
             where.append(f"occurred_at < {mark}")
-        return (
-            f"SELECT {', '.join(columns)} FROM events WHERE {' AND '.join(where)} ORDER BY customer_id, occurred_at, id"
-        )
+        return " AND ".join(where)
+
+    def select(self, *, stages: bool, segments: bool, **bounds: bool) -> str:
+        columns = self.columns(stages=stages, segments=segments)
+        where = self.where(**bounds)
+        if not self.sqlite:
+            listed = ", ".join(e if types is None else self.only(types, e) for e, _, types in columns)
+            # events.customer_id: the uuid column, whose order the index gives (customer_id alone is the
+            # text column of the select list, which PostgreSQL would sort).
+            return f"SELECT {listed} FROM events WHERE {where} ORDER BY events.customer_id, occurred_at, id"
+        # Neighbouring columns read for the same event types are formatted together, so a row of
+        # another type pays one CASE for them, not one per column.
+        formats, values = [], []
+        for types, run in groupby([*columns, ("id", _AS_IS, None)], key=lambda column: column[2]):
+            fields = [_sqlite_field(expression, how) for expression, how, _ in run]
+            if types is None:
+                formats += [field for field, _ in fields]
+                values += [value for _, value in fields if value]
+            elif len(fields) == 1:
+                formats.append(fields[0][0])
+                values.append(f"CASE WHEN type IN ({_listed(types)}) THEN {fields[0][1]} END")
+            else:
+                formats.append("%s")
+                inner = _sqlite_line([field for field, _ in fields], [value for _, value in fields if value])
+                values.append(f"CASE WHEN type IN ({_listed(types)}) THEN {inner} ELSE '{',' * (len(fields) - 1)}' END")
+        line = _sqlite_line(formats, values)
+        # GROUP BY walks the index, so each customer's lines come out together without a sort.
+        return f"SELECT count(*), group_concat({line}, char(10)) FROM events WHERE {where} GROUP BY customer_id"
 
     def params(
-        self, workspace_id: uuid.UUID, customer_id: uuid.UUID | None, start: datetime | None, end: datetime | None
+        self,
+        workspace_id: uuid.UUID,
+        customer_id: uuid.UUID | None,
+        start: datetime | None,
+        end: datetime | None,
+        lower: object = None,
+        upper: object = None,
     ) -> list[object]:
         values: list[object] = [workspace_id.hex if self.sqlite else workspace_id]
         if customer_id is not None:
             values.append(customer_id.hex if self.sqlite else customer_id)
-        for bound in (start, end):
-            if bound is not None:
-                bound = bound.astimezone(UTC)
-                values.append(bound.replace(tzinfo=None).isoformat(" ", "microseconds") if self.sqlite else bound)
+        values += [bound for bound in (lower, upper) if bound is not None]
+        for moment in (start, end):
+            if moment is not None:
+                moment = moment.astimezone(UTC)
+                values.append(moment.replace(tzinfo=None).isoformat(" ", "microseconds") if self.sqlite else moment)
         return values
 
 
+def _sqlite_field(expression: str, how: str) -> tuple[str, str]:
+    """(printf format, argument) of one CSV field; a column never read is an empty field, no argument."""
+    if expression == "NULL":
+        return "", ""
+    if how == _NULLABLE:
+        return "%s", f"nullif(quote({expression}), 'NULL')"
+    return ("%Q" if how == _QUOTED else "%s"), expression
+
+
+def _sqlite_line(formats: list[str], values: list[str]) -> str:
+    if not values:
+        return f"'{','.join(formats)}'"
+    return f"printf('{','.join(formats)}', {', '.join(values)})"
+
+
 def to_timeline(raw: pl.DataFrame) -> pl.DataFrame:
-    """A raw extract chunk as a timeline frame (``timeline.SCHEMA``)."""
-    micros = (pl.col("epoch") * 1000).round(0).cast(pl.Int64) * 1000
-    return conform(
-        raw.with_columns(
-            pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC").alias("occurred_at"),
-            pl.col("products").str.json_decode(dtype=pl.List(PRODUCT)),
-        )
-    )
+    """A raw extract chunk as a timeline frame (``timeline.SCHEMA``), ordered by customer and time."""
+    if raw.schema["occurred_at"] == pl.String:
+        when = pl.col("occurred_at").str.to_datetime(SQLITE_TIME, time_unit="us", time_zone="UTC")
+        raw = raw.with_columns(when).sort(["customer_id", "occurred_at", "id"])
+    else:
+        micros = (pl.col("occurred_at") * 1_000_000).round(0).cast(pl.Int64)
+        raw = raw.with_columns(pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC").alias("occurred_at"))
+    return conform(raw.with_columns(pl.col("products").str.json_decode(dtype=pl.List(PRODUCT))))
 
 
 def stream_timeline(
-    session: Session,
+    session: Session | Connection,
     *,
     workspace_id: uuid.UUID,
     start: datetime | None = None,
     end: datetime | None = None,
     customer_id: uuid.UUID | None = None,
+    lower: object = None,
+    upper: object = None,
     stages: bool = True,
     segments: bool = False,
     chunk_rows: int = CHUNK_ROWS,
@@ -156,10 +221,11 @@ def stream_timeline(
     """Timeline frames of about ``chunk_rows`` events, ordered by customer and time, each customer whole.
 
     ``stages``/``segments`` say whether ``journey_stage``/``segment`` are read (they cost a JSON read on
-    every row). Chunks are read ``chunk_rows`` rows (SQLite) or ``chunk_bytes`` of CSV (PostgreSQL) at a
-    time. ``end`` is exclusive; ``customer_id`` reads one customer's timeline only.
+    every row). Chunks are read ``chunk_rows`` events (SQLite) or ``chunk_bytes`` of CSV (PostgreSQL) at
+    a time. ``end`` is exclusive; ``customer_id`` reads one customer's timeline only; ``lower`` (inclusive)
+    and ``upper`` (exclusive) bound the customer ids, as the database returns them (see ``parallel``).
     """
-    connection = session.connection()
+    connection = session.connection() if isinstance(session, Session) else session
     dialect = _Dialect(connection.dialect.name)
     query = dialect.select(
         stages=stages,
@@ -167,16 +233,18 @@ def stream_timeline(
         bounded_from=start is not None,
         bounded_to=end is not None,
         one=customer_id is not None,
+        lower=lower is not None,
+        upper=upper is not None,
     )
-    params = dialect.params(workspace_id, customer_id, start, end)
+    params = dialect.params(workspace_id, customer_id, start, end, lower, upper)
     driver = connection.connection.driver_connection
     assert driver is not None
     if dialect.sqlite:
-        raw = _sqlite_rows(driver, query, params, chunk_rows)
-    else:
-        raw = _copy_rows(driver, query, params, chunk_bytes)
+        for frame in _sqlite_customers(driver, query, params, chunk_rows):
+            yield to_timeline(frame)
+        return
     carry: pl.DataFrame | None = None
-    for frame in raw:
+    for frame in _copy_rows(driver, query, params, chunk_bytes):
         chunk = frame if carry is None else pl.concat([carry, frame])
         # The last customer may go on in the next read: hold them back until it comes.
         tail = chunk["customer_id"] == chunk["customer_id"][-1]
@@ -188,12 +256,23 @@ def stream_timeline(
         yield to_timeline(carry)
 
 
-def _sqlite_rows(driver: Any, query: str, params: list[object], chunk_rows: int) -> Iterator[pl.DataFrame]:
+def _sqlite_customers(driver: Any, query: str, params: list[object], chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """Whole customers, about ``chunk_rows`` events at a time: one Python string per customer, one CSV
+    parse per chunk."""
     cursor = driver.cursor()
     try:
         cursor.execute(query, params)
-        while rows := cursor.fetchmany(chunk_rows):
-            yield pl.DataFrame(dict(zip(RAW, zip(*rows, strict=True), strict=True)), schema=RAW)
+        lines: list[str] = []
+        events = 0
+        while batch := cursor.fetchmany(CUSTOMERS_PER_FETCH):
+            for count, text in batch:
+                events += count
+                lines.append(text)
+                if events >= chunk_rows:
+                    yield _read_csv("\n".join(lines).encode(), SQLITE_RAW, quote="'")
+                    lines, events = [], 0
+        if lines:
+            yield _read_csv("\n".join(lines).encode(), SQLITE_RAW, quote="'")
     finally:
         cursor.close()
 
@@ -206,10 +285,10 @@ def _copy_rows(driver: Any, query: str, params: list[object], chunk_bytes: int =
         for block in copy:
             pending += block
             if len(pending) >= chunk_bytes and (cut := _records_end(pending)):
-                yield _read_csv(bytes(pending[:cut]))
+                yield _read_csv(bytes(pending[:cut]), RAW)
                 del pending[:cut]
     if pending:
-        yield _read_csv(bytes(pending))
+        yield _read_csv(bytes(pending), RAW)
 
 
 def _records_end(data: bytearray) -> int:
@@ -223,8 +302,40 @@ def _records_end(data: bytearray) -> int:
     return 0
 
 
-def _read_csv(data: bytes) -> pl.DataFrame:
-    return pl.read_csv(data, has_header=False, new_columns=list(RAW), schema=RAW)
+def _read_csv(data: bytes, schema: dict[str, Any], quote: str = '"') -> pl.DataFrame:
+    # An empty unquoted field is null; a quoted empty one ('' or "") is the empty string.
+    return pl.read_csv(data, has_header=False, new_columns=list(schema), schema=schema, quote_char=quote)
+
+
+def customer_bounds(
+    session: Session | Connection,
+    *,
+    workspace_id: uuid.UUID,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    parts: int,
+) -> list[object]:
+    """Customer ids that cut the workspace's events of ``[start, end)`` into ``parts`` runs of about the
+    same size, in customer order (fewer when customers are few; as the database returns them).
+
+    Read off the ``(workspace_id, customer_id, occurred_at)`` index alone: a count, then one ``OFFSET``
+    per cut, whatever the ids look like.
+    """
+    connection = session.connection() if isinstance(session, Session) else session
+    dialect = _Dialect(connection.dialect.name)
+    where = [f"workspace_id = {dialect.mark}"]
+    where += [f"occurred_at {op} {dialect.mark}" for op, moment in ((">=", start), ("<", end)) if moment is not None]
+    condition = " AND ".join(where)
+    params = tuple(dialect.params(workspace_id, None, start, end))
+    total = connection.exec_driver_sql(f"SELECT count(*) FROM events WHERE {condition}", params).scalar() or 0
+    cuts: list[object] = []
+    for part in range(1, parts):
+        skip = total * part // parts
+        query = f"SELECT customer_id FROM events WHERE {condition} ORDER BY customer_id LIMIT 1 OFFSET {skip}"
+        cut = connection.exec_driver_sql(query, params).scalar()
+        if cut is not None and cut not in cuts:
+            cuts.append(cut)
+    return cuts
 
 
 def last_event_at(session: Session, *, workspace_id: uuid.UUID, before: datetime | None = None) -> datetime | None:

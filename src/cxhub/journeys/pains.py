@@ -83,6 +83,8 @@ def _contacts(steps: pl.DataFrame, rules: PainRules) -> pl.DataFrame:
     pairs = contacts.with_columns(
         same.fill_null(False).alias("same"), gap.alias("gap"), pl.col("channel").shift(1).alias("before")
     ).filter(pl.col("same") & (pl.col("gap") <= rules.repeat_days * 24))
+    # One chunk per column: Polars 1.44 can panic joining strings of a shifted column left in pieces.
+    pairs = pairs.rechunk()
     repeats = pairs.filter(pl.col("gap") >= rules.repeat_min_gap_hours).select(
         pl.lit("repeat_contact").alias("kind"), pl.col("reason").alias("where"), "customer_id"
     )
@@ -142,7 +144,7 @@ def _slow_steps(transition_frame: pl.DataFrame, journey: JourneyDef) -> pl.DataF
         return pl.DataFrame()
     index = {name: pl.col(name).replace_strict(order, default=None, return_dtype=pl.Int32) for name in ("from", "to")}
     target = pl.col("to").replace_strict(targets, default=None, return_dtype=pl.Float64)
-    slow = transition_frame.filter((index["from"] < index["to"]) & (pl.col("hours") > target))
+    slow = transition_frame.filter((index["from"] < index["to"]) & (pl.col("hours") > target)).rechunk()
     return slow.select(
         pl.lit("slow_step").alias("kind"), (pl.col("from") + ARROW + pl.col("to")).alias("where"), "customer_id"
     )

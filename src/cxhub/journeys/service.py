@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxhub.db import utcnow
-from cxhub.journeys import disconnects, extract
-from cxhub.journeys.analysis import JourneyAnalysis, Spec, disconnect_counts, disconnect_list
+from cxhub.journeys import disconnects, extract, parallel
+from cxhub.journeys.analysis import Spec, disconnect_counts, disconnect_list
 from cxhub.journeys.design import JourneyDef, journey_from_yaml, journey_to_yaml, parse_journey, reference_warnings
 from cxhub.journeys.discovery import Level
 from cxhub.journeys.models import Journey
@@ -183,11 +183,13 @@ def discover(
     disconnect_limit: int = 100,
     churn_days: int = 60,
     on_chunk: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> DiscoveryOut:
     """Paths, transitions, the emotional curve, pain points and disconnects of ``[start, end)``.
 
     ``level`` defaults to the journey's stages when a journey is named, else to touchpoints.
-    ``on_chunk`` hears the number of events of each chunk read, for a progress bar.
+    ``on_chunk`` hears the number of events of each chunk read, for a progress bar. ``workers``
+    customer ranges are read side by side (``parallel``; default one per core, at most four).
     """
     for name, value, top in (
         ("path_steps", path_steps, 20),
@@ -213,19 +215,17 @@ def discover(
         pain_rules=PainRules(as_of=as_of, churn_days=churn_days, ignore_reasons=INFORMATION_REASONS),
         disconnect_rules=disconnects.DisconnectRules(ignore_reasons=INFORMATION_REASONS),
     )
-    analysis = JourneyAnalysis(spec)
-    chunks = extract.stream_timeline(
+    analysis = parallel.analyse(
         session,
+        spec=spec,
         workspace_id=workspace_id,
         start=start,
         end=end,
         stages=level is Level.stage,
         segments=bool(segment or (definition and definition.segment)),
+        workers=workers,
+        on_chunk=on_chunk,
     )
-    for chunk in chunks:
-        analysis.add(chunk)
-        if on_chunk:
-            on_chunk(chunk.height)
     result = analysis.result()
     result["disconnects"] = [_disconnect_out(row) for row in result["disconnects"]]
     result["period"] = {"from": start, "to": end, "as_of": as_of}
@@ -276,7 +276,7 @@ def list_disconnects(
     frame = pl.concat(found) if found else pl.DataFrame(schema=disconnects.SCHEMA)
     if kind is not None:
         frame = frame.filter(pl.col("kind") == kind)
-    frame = frame.sort(["occurred_at", "customer_id", "kind"], descending=[True, False, False])
+    frame = disconnects.newest_first(frame)
     page = frame.slice(offset, limit)
     following = offset + limit
     return DisconnectPage(
