@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -25,8 +25,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from cxhub.cases.models import Case, DeliveryAttempt, Notification
 from cxhub.cases.schemas import SettingsDoc
 from cxhub.config import Settings
-from cxhub.db import utcnow, with_retry
+from cxhub.db import table_of, utcnow, with_retry
 from cxhub.kit import mail
+from cxhub.kit.bulk import bulk_insert
+from cxhub.kit.sql import is_one_of
 from cxhub.kit.webhooks import post_json
 
 MAX_ATTEMPTS = 6
@@ -112,8 +114,41 @@ def queue(
     ``occasion`` tells repeats of a kind apart (a second assignment); the same occasion queued twice
     (a pipeline step run again) adds nothing. Returns how many were queued.
     """
+    return queue_many(session, items=[(case, kind, list(emails), occasion)], settings=settings, now=now)
+
+
+Occasion = tuple[Case, str, list[str], str | None]
+
+
+def queue_many(session: Session, *, items: Sequence[Occasion], settings: SettingsDoc, now: datetime) -> int:
+    """:func:`queue` for many case events (``(case, kind, emails, occasion)``) of one workspace, with one
+    lookup of the keys already queued: the pipeline opens thousands of cases a batch, and a query per
+    case (each flushing what came before) was most of the rules step's cost on PostgreSQL."""
+    rows = [row for case, kind, emails, occasion in items for row in _rows(case, kind, settings, emails, now, occasion)]
+    if not rows:
+        return 0
+    existing = set(
+        session.scalars(
+            select(Notification.key).where(
+                Notification.workspace_id == rows[0]["workspace_id"],
+                is_one_of(session, Notification.key, list({r["key"] for r in rows})),
+            )
+        )
+    )
+    fresh: list[dict[str, Any]] = []
+    for row in rows:
+        if row["key"] not in existing:
+            existing.add(row["key"])
+            fresh.append(row)
+    bulk_insert(session, table_of(Notification), fresh)
+    return len(fresh)
+
+
+def _rows(
+    case: Case, kind: str, settings: SettingsDoc, emails: Iterable[str], now: datetime, occasion: str | None
+) -> list[dict[str, Any]]:
     occasion = occasion or kind
-    rows: list[Notification] = []
+    rows: list[dict[str, Any]] = []
     for hook in settings.webhooks:
         if kind in hook.events:
             key = f"{case.id}:{occasion}:webhook:{hook.url}"[:300]
@@ -128,36 +163,27 @@ def queue(
                 text = "\n".join(f"{name}: {value}" for name, value in case_summary(case).items())
                 payload = {"to": address, "subject": f"[cxhub] {_headline(kind, case)}", "text": text}
                 rows.append(_row(case, key, kind, "email", address, payload, now))
-    if not rows:
-        return 0
-    existing = set(
-        session.scalars(
-            select(Notification.key).where(
-                Notification.workspace_id == case.workspace_id, Notification.key.in_([r.key for r in rows])
-            )
-        )
-    )
-    fresh = [row for row in rows if row.key not in existing]
-    session.add_all(fresh)
-    return len(fresh)
+    return rows
 
 
 def _row(
     case: Case, key: str, kind: str, channel: str, target: str, payload: dict[str, Any], now: datetime
-) -> Notification:
-    return Notification(
-        workspace_id=case.workspace_id,
-        case_id=case.id,
-        key=key,
-        kind=kind,
-        channel=channel,
-        target=target[:1000],
-        payload=payload,
-        status="pending",
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
+) -> dict[str, Any]:
+    return {
+        "workspace_id": case.workspace_id,
+        "case_id": case.id,
+        "key": key,
+        "kind": kind,
+        "channel": channel,
+        "target": target[:1000],
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": None,
+        "created_at": now,
+        "sent_at": None,
+    }
 
 
 @dataclass

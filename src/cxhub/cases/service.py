@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from cxhub.cases import notify
 from cxhub.cases.models import OPEN_STATUSES, Case, CaseHistory, CaseLink
-from cxhub.cases.routing import Router, due_at, get_settings, sla_hours_for
+from cxhub.cases.routing import Router, calendar_of, get_settings, sla_hours_for
 from cxhub.cases.schemas import PRIORITIES, CaseDetail, CaseOut, CaseSpec, GroupStats, HistoryOut, LinkOut, SettingsDoc
+from cxhub.cases.sla import Calendar, add_business_hours
 from cxhub.cases.stats import CaseFacts, loop_measures
 from cxhub.db import table_of, utcnow
 from cxhub.events.models import Event
@@ -105,44 +106,54 @@ def open_cases(
     }
     settings = get_settings(session, workspace_id=workspace_id)
     router = Router(session, workspace_id)
-    leads: dict[str, str | None] = {}
+    leads = department_leads(session, workspace_id=workspace_id)
+    calendar = calendar_of(settings)
+    links: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
     timeline: list[dict[str, Any]] = []
     first_signals: list[Signal] = []
     later: list[tuple[Case, Signal]] = []
     fresh: set[uuid.UUID] = set()
-    for signal in sorted(signals, key=lambda s: s.occurred_at):
-        if signal.event_id in linked:
-            report.skipped += 1
-            continue
-        linked.add(signal.event_id)
-        key = (signal.customer_id, signal.topic)
-        case = open_by_key.get(key)
-        if case is not None:
-            if case.id in fresh:
-                later.append((case, signal))
-            else:
-                _add_signal(session, case, signal, now)
-            report.added += 1
-            continue
-        case = _new_case(session, workspace_id, signal, settings, router, signal.opened_at or opened_at or now)
-        open_by_key[key] = case
-        report.opened.append(case)
-        first_signals.append(signal)
-        fresh.add(case.id)
-    if report.opened:
-        session.flush()  # the new cases exist before rows that point at them
+    # Routing queries must not flush each new case on its own: the cases go in one INSERT below.
+    with session.no_autoflush:
+        for signal in sorted(signals, key=lambda s: s.occurred_at):
+            if signal.event_id in linked:
+                report.skipped += 1
+                continue
+            linked.add(signal.event_id)
+            key = (signal.customer_id, signal.topic)
+            case = open_by_key.get(key)
+            if case is not None:
+                if case.id in fresh:
+                    later.append((case, signal))
+                else:
+                    _add_signal(case, signal, now, links, changes)
+                report.added += 1
+                continue
+            start = signal.opened_at or opened_at or now
+            case = _new_case(session, workspace_id, signal, settings, calendar, router, start)
+            open_by_key[key] = case
+            report.opened.append(case)
+            first_signals.append(signal)
+            fresh.add(case.id)
+    session.flush()  # the new cases exist before rows that point at them
+    messages: list[notify.Occasion] = []
     for case, signal in zip(report.opened, first_signals, strict=True):
-        _link(session, case, signal, now)
+        links.append(_link_row(case, signal, now))
         opened = {"rule": [None, signal.rule_key], "event": [None, signal.event_id]}
-        history(session, case, "opened", SYSTEM, opened, at=case.opened_at)
+        changes.append(_history_row(case, "opened", opened, case.opened_at))
         attributes = {"rule": signal.rule_key, "signal_event_id": signal.event_id}
         timeline.append(timeline_row(case, "case_opened", case.opened_at, attributes))
-        lead = lead_email(session, workspace_id, case.department, leads)
-        notify.queue(session, case=case, kind="opened", settings=settings, emails=[lead] if lead else [], now=now)
+        lead = leads.get(case.department) if case.department is not None else None
+        messages.append((case, "opened", [lead] if lead else [], None))
     for case, signal in later:
-        _add_signal(session, case, signal, now)
-    if timeline:
-        bulk_insert(session, table_of(Event), timeline)
+        _add_signal(case, signal, now, links, changes)
+    session.flush()  # the counts of cases that were already open, before the rows below
+    # Rows nothing reads back in this session go in by bulk (COPY on PostgreSQL), one write per table.
+    bulk_insert(session, table_of(CaseLink), links)
+    bulk_insert(session, table_of(CaseHistory), changes)
+    bulk_insert(session, table_of(Event), timeline)
+    notify.queue_many(session, items=messages, settings=settings, now=now)
     session.flush()
     return report
 
@@ -152,6 +163,7 @@ def _new_case(
     workspace_id: uuid.UUID,
     signal: Signal,
     settings: SettingsDoc,
+    calendar: Calendar,
     router: Router,
     opened_at: datetime,
 ) -> Case:
@@ -178,7 +190,7 @@ def _new_case(
         signal_at=signal.occurred_at,
         opened_at=opened_at,
         sla_hours=hours,
-        due_at=due_at(settings, opened_at, hours),
+        due_at=add_business_hours(opened_at, hours, calendar),
         metric=signal.metric,
         score_before=signal.score if signal.metric else None,
         events_count=1,
@@ -188,33 +200,46 @@ def _new_case(
     return case
 
 
-def _add_signal(session: Session, case: Case, signal: Signal, now: datetime) -> None:
-    _link(session, case, signal, now)
+def _add_signal(
+    case: Case, signal: Signal, now: datetime, links: list[dict[str, Any]], changes: list[dict[str, Any]]
+) -> None:
+    """Count ``signal`` on the open ``case``; its link and history rows are appended for one bulk write."""
+    links.append(_link_row(case, signal, now))
     case.events_count += 1
-    changes: dict[str, Any] = {
+    changed: dict[str, Any] = {
         "event": [None, signal.event_id],
         "events_count": [case.events_count - 1, case.events_count],
     }
     if PRIORITIES.index(signal.spec.priority) < PRIORITIES.index(case.priority):
-        changes["priority"] = [case.priority, signal.spec.priority]
+        changed["priority"] = [case.priority, signal.spec.priority]
         case.priority = signal.spec.priority
     if case.score_before is None and signal.metric:
         case.metric, case.score_before = signal.metric, signal.score
     case.updated_at = now
-    history(session, case, "linked", SYSTEM, changes, at=now)
+    changes.append(_history_row(case, "linked", changed, now))
 
 
-def _link(session: Session, case: Case, signal: Signal, now: datetime) -> None:
-    session.add(
-        CaseLink(
-            workspace_id=case.workspace_id,
-            case_id=case.id,
-            event_id=signal.event_id,
-            rule_key=signal.rule_key,
-            occurred_at=signal.occurred_at,
-            linked_at=now,
-        )
-    )
+def _link_row(case: Case, signal: Signal, now: datetime) -> dict[str, Any]:
+    return {
+        "workspace_id": case.workspace_id,
+        "case_id": case.id,
+        "event_id": signal.event_id,
+        "rule_key": signal.rule_key,
+        "occurred_at": signal.occurred_at,
+        "linked_at": now,
+    }
+
+
+def _history_row(case: Case, action: str, changes: dict[str, Any], at: datetime) -> dict[str, Any]:
+    return {
+        "workspace_id": case.workspace_id,
+        "case_id": case.id,
+        "at": at,
+        "actor": SYSTEM,
+        "action": action,
+        "changes": changes,
+        "note": None,
+    }
 
 
 def history(
@@ -261,6 +286,12 @@ def timeline_row(case: Case, kind: str, at: datetime, attributes: dict[str, Any]
         "products": None,
         "source": "cxhub",
     }
+
+
+def department_leads(session: Session, *, workspace_id: uuid.UUID) -> dict[str, str | None]:
+    """Every department's lead e-mail, by key: one query for a whole batch of new cases."""
+    rows = session.execute(select(Department.key, Department.lead_email).where(Department.workspace_id == workspace_id))
+    return {key: email for key, email in rows}
 
 
 def lead_email(
