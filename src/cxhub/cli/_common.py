@@ -44,6 +44,10 @@ def unit_of_work(hub: Hub) -> Iterator[Session]:
 
 
 def fail(exc: CxhubError, code: int = 2) -> NoReturn:
+    """Exit with the error: every listed problem (an invalid file names each) on its own line first."""
+    for problem in exc.details.get("errors", []):
+        if isinstance(problem, dict) and "field" in problem:
+            err_console.print(f"  {problem['field']}: {problem.get('problem', '')}", highlight=False, markup=False)
     err_console.print(f"[red]error[/red] [bold]{exc.code}[/bold]: {exc.message}", highlight=False)
     raise typer.Exit(code)
 

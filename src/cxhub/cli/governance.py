@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from pydantic import TypeAdapter
@@ -23,13 +23,6 @@ app = typer.Typer(
     help="The governance map: departments, touchpoints, stages, RACI; the responsibility report.", no_args_is_help=True
 )
 _REPORT = TypeAdapter(ResponsibilityReport)
-
-
-def _fail(exc: CxhubError) -> NoReturn:
-    """Every problem of an invalid map, one per line, before the summary line."""
-    for problem in exc.details.get("errors", []):
-        err_console.print(f"  {problem['field']}: {problem['problem']}", highlight=False, markup=False)
-    fail(exc)
 
 
 def _print_diff(diff: MapDiff) -> None:
@@ -71,7 +64,7 @@ def import_map(
     except jsonio.JSONDecodeError as exc:
         fail(CxhubError("malformed_json", f"{file} is not valid JSON: {exc}"))
     except CxhubError as exc:
-        _fail(exc)
+        fail(exc)
     if format is Format.json:
         print_json(result.model_dump(mode="json"))
         return

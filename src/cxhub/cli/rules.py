@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -19,12 +19,6 @@ from cxhub.kit import jsonio
 from cxhub.kit.errors import CxhubError
 
 app = typer.Typer(help="Alert rules: versioned, dry-run over past events before they open cases.", no_args_is_help=True)
-
-
-def _fail(exc: CxhubError) -> NoReturn:
-    for problem in exc.details.get("errors", []):
-        err_console.print(f"  {problem['field']}: {problem['problem']}", highlight=False, markup=False)
-    fail(exc)
 
 
 def _print_dry_run(result: DryRunOut) -> None:
@@ -71,7 +65,7 @@ def import_rules(
     except jsonio.JSONDecodeError as exc:
         fail(CxhubError("malformed_json", f"{file} is not valid JSON: {exc}"))
     except CxhubError as exc:
-        _fail(exc)
+        fail(exc)
     if format is Format.json:
         print_json([item.model_dump(mode="json") for item in items])
     else:

@@ -67,8 +67,6 @@ def import_(
             )
             slug, version, state = survey.slug, survey.version, survey.status
     except CxhubError as exc:
-        for problem in exc.details.get("errors", [])[1:]:
-            console.print(f"  {problem['field']}: {problem['problem']}", highlight=False)
         fail(exc)
     console.print(f"{'created' if created else 'updated'} survey {slug} (version {version}, {state})", highlight=False)
 
