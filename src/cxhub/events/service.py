@@ -20,6 +20,7 @@ from cxhub.events.records import dump_raw as dump_raw
 from cxhub.events.records import rules_from as rules_from
 from cxhub.events.schemas import AcceptedEvent
 from cxhub.events.validation import Problem
+from cxhub.kit import bulk
 from cxhub.kit.errors import CxhubError, NotFound
 from cxhub.kit.sql import is_one_of
 from cxhub.pipeline import PipelineBatch, Queue
@@ -278,6 +279,7 @@ def ingest_stream(
     """
     total = StreamReport()
     batch: list[RawRecord] = []
+    statistics = bulk.PlannerStatistics(sessions, table=Event.__tablename__)
 
     def flush() -> None:
         with sessions.begin() as session:
@@ -290,6 +292,7 @@ def ingest_stream(
                 queue=queue,
             )
         total.add(report)
+        statistics.grew(report.accepted)
         for outcome in report.outcomes:
             if outcome.status == "rejected" and len(total.samples) < max_samples:
                 total.samples.append((batch[outcome.index].location, outcome.problems))

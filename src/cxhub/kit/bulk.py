@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Connection, Table, Uuid, insert
+from sqlalchemy import JSON, Connection, Table, Uuid, insert, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from cxhub.db import UTCDateTime
 
@@ -91,3 +91,44 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     connection = session.connection()
     names, values = prepare(table, rows, connection.dialect.name)
     write(connection, table, names, values)
+
+
+class PlannerStatistics:
+    """Keeps PostgreSQL's planner statistics in step with a bulk load.
+
+    A bulk import can grow the tables tenfold before autovacuum analyzes them (if it runs at all:
+    it may be switched off); until then the planner plans for tables it has never measured and picks,
+    for example, a walk over a whole time range instead of the per-customer index (measured: 257 ms
+    instead of 2 ms for the alert rules' repetition check at 300,000 events). This runs ``ANALYZE``
+    each time the load has doubled what the database held at the previous one: a handful of samples
+    for a load of millions. SQLite's planner needs no statistics for these queries: nothing is done there.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], *, table: str, first_after: int = 10_000) -> None:
+        self._sessions = sessions
+        self._table = table
+        self._first_after = first_after
+        self._measured: int | None = None  # rows in the table at the last ANALYZE (or at the start)
+        self._grown = 0
+
+    def grew(self, rows: int) -> None:
+        """Count ``rows`` new rows of the table; analyze the database when they reach the size last measured."""
+        self._grown += rows
+        if self._measured is None:
+            self._measured = self._rows_now()
+        if self._measured < 0 or self._grown < max(self._first_after, self._measured):
+            return
+        with self._sessions.begin() as session:
+            session.execute(text("ANALYZE"))
+        self._measured += self._grown
+        self._grown = 0
+
+    def _rows_now(self) -> int:
+        """The planner's row count of the table, or -1 where there is nothing to keep (SQLite)."""
+        with self._sessions() as session:
+            if session.get_bind().dialect.name != "postgresql":
+                return -1
+            tuples = session.scalar(
+                text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": self._table}
+            )
+        return max(int(tuples or 0), 0)
