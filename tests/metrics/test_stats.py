@@ -225,6 +225,14 @@ def test_mean_student_t_interval_from_sums() -> None:
     assert mean_stats([2, 4, 4, 4, 5, 5, 7, 9]) == (8, 40.0, 232.0)
 
 
+@pytest.mark.parametrize("answers", [[3, 5], [1, 2, 2, 7], list(range(1, 8)) * 5, [4, 6] * 600])
+def test_mean_interval_is_scipys_student_t_interval(answers: list[int]) -> None:
+    n, total, total_sq = mean_stats(answers)
+    estimate = mean(n, total, total_sq, scale=(-100, 100))  # wide: nothing clipped
+    low, high = scipy_stats.t.interval(0.95, n - 1, loc=np.mean(answers), scale=scipy_stats.sem(answers))
+    assert (estimate.ci_low, estimate.ci_high) == pytest.approx((low, high), rel=1e-12)
+
+
 def test_mean_interval_is_clipped_to_the_answer_scale() -> None:
     estimate = mean(*mean_stats([7, 7, 7, 6]), scale=(1, 7))
     assert estimate.ci_high == 7.0

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from cxhub.app import create_app
 from cxhub.db import transaction
@@ -14,6 +16,7 @@ from cxhub.kit.http import Hub
 from cxhub.web.cache import ResultCache, data_version, results
 from tests.builders import event
 from tests.conftest import Tenant
+from tests.metrics.test_query import query_plans
 from tests.web.conftest import sign_in
 
 
@@ -74,6 +77,13 @@ def test_new_events_move_the_data_version(hub: Hub, tenant: Tenant, client: Test
     with hub.sessions() as session:
         after = data_version(session, workspace_id=tenant.workspace_id)
     assert after != before and after[0] is not None
+
+
+def test_the_data_version_finds_the_newest_ids_in_their_own_indexes(session: Session) -> None:
+    """Read on every page view: an index whose order is the id, not a walk over a workspace's events."""
+    [plan] = query_plans(session, lambda: data_version(session, workspace_id=uuid.uuid4()))
+    assert "COVERING INDEX ix_events_workspace_id" in plan, plan
+    assert "COVERING INDEX ix_text_mentions_workspace_id" in plan, plan
 
 
 def _nps_answers_shown(page: str) -> int:

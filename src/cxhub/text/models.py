@@ -59,6 +59,8 @@ class TextMention(Base):
         Index("ix_text_mentions_path_time", "workspace_id", "path", "occurred_at"),
         # Reprocessing replaces an event's mentions: found by event, not by a scan of the workspace.
         Index("ix_text_mentions_event", "workspace_id", "event_id"),
+        # The newest mention of a workspace in one look-up: the web cache's data version (web.cache).
+        Index("ix_text_mentions_workspace_id", "workspace_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
