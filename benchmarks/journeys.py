@@ -6,10 +6,16 @@ For each backend (SQLite, and PostgreSQL when reachable) this
    touchpoints, reasons, surveys, offers and purchases, then ANALYZEs;
 2. times the floor, ``SELECT customer_id, count(*) … GROUP BY customer_id`` read to the end;
 3. runs ``journeys.service.discover`` at the stage level of the demo journey (paths, transitions,
-   emotional curve, pain points, disconnects) in a child process, timing it and reading its own peak RSS
-   (the customer ranges it reads side by side are threads of that process, so the peak covers them).
+   emotional curve, pain points, disconnects) in a child process, timing it. ``peak_mb`` is the peak
+   RSS of that process and the processes it starts (SQLite's side-by-side readers of a large read are
+   processes: see ``journeys.scan``), sampled every 20 ms and never below the process's own peak;
+   ``reader_peak_mb`` is the largest peak of one of those reader processes alone (0 when none ran).
    ``--workers 1`` measures the serial read.
 The last line printed is JSON with the figures and the ratio discover / floor.
+
+``--keep`` keeps the synthesised database under a name made of ``--events`` and ``--customers``
+(``benchmarks/out/journeys-E-C.db``, PostgreSQL database ``cxhub_bench_journeys_E_C``) and reuses it on
+the next run with the same sizes, so a 10M run synthesises once; ``load_seconds`` is then 0.
 
     python benchmarks/journeys.py --events 1000000
 Targets (issue 6): 10,000,000 events / 1,000,000 customers in <= 60 s and <= 2 GB.
@@ -19,18 +25,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import fresh_database, postgres_available  # noqa: E402
+from benchmarks._common import OUT, POSTGRES_ADMIN_URL, fresh_database, postgres_available  # noqa: E402
 from cxhub import migrate  # noqa: E402
 from cxhub.config import Settings  # noqa: E402
 from cxhub.db import make_engine, make_sessionmaker  # noqa: E402
@@ -160,6 +170,35 @@ def synthesise(url: str, events: int, customers: int) -> uuid.UUID:
     return workspace
 
 
+@contextmanager
+def kept_database(backend: str, events: int, customers: int) -> Iterator[tuple[str, uuid.UUID | None]]:
+    """The kept database of these sizes and its workspace (``None`` when it must be synthesised)."""
+    name = f"journeys-{events}-{customers}"
+    if backend == "sqlite":
+        OUT.mkdir(exist_ok=True)
+        url = f"sqlite:///{OUT / name}.db"
+        exists = (OUT / f"{name}.db").exists()
+    else:
+        database = "cxhub_bench_" + name.replace("-", "_")
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            exists = bool(
+                connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": database}).scalar()
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{database}"'))
+        admin.dispose()
+        url = f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{database}"
+    workspace = None
+    if exists:
+        engine = make_engine(Settings(database_url=url))
+        with engine.connect() as connection:
+            found = connection.execute(text("SELECT id FROM workspaces WHERE slug = 'bench'")).scalar()
+        engine.dispose()
+        workspace = uuid.UUID(str(found)) if found else None
+    yield url, workspace
+
+
 def floor_seconds(url: str, workspace: uuid.UUID) -> float:
     engine = make_engine(Settings(database_url=url))
     ws = workspace.hex if engine.dialect.name == "sqlite" else str(workspace)
@@ -174,8 +213,60 @@ def floor_seconds(url: str, workspace: uuid.UUID) -> float:
     return seconds
 
 
+def _descendants(root: int) -> set[int]:
+    """``root`` and the processes it started, and theirs (Linux ``/proc``)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        found = {pid for pid, ppid in parents.items() if ppid == parent} - tree
+        tree |= found
+        frontier += found
+    return tree
+
+
+def _resident_kb(pids: set[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * resource.getpagesize() // 1024
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+class _PeakSampler(threading.Thread):
+    """The highest resident memory of this process and its descendants seen until :meth:`stop`: every
+    20 ms, the descendants looked up every 200 ms."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_kb = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        tree, tick = {os.getpid()}, 0
+        while not self.done.wait(0.02):
+            if tick % 10 == 0:
+                tree = _descendants(os.getpid())
+            tick += 1
+            self.peak_kb = max(self.peak_kb, _resident_kb(tree))
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return round(max(self.peak_kb, own) / 1024, 1)
+
+
 def discover_child(url: str, workspace: str, workers: str = "") -> None:
-    """Runs in a child process, so its peak RSS is discovery's alone."""
+    """Runs in a child process, so its peak memory is discovery's alone."""
     import cxhub.models  # noqa: F401 - every table, so foreign keys resolve
     from cxhub.journeys import parallel, service
     from cxhub.journeys.design import journey_from_yaml
@@ -187,12 +278,15 @@ def discover_child(url: str, workspace: str, workers: str = "") -> None:
         service.save_journey(
             session, workspace_id=workspace_id, definition=journey_from_yaml(JOURNEY.read_text(encoding="utf-8"))
         )
+    sampler = _PeakSampler()
+    sampler.start()
     with sessions() as session:
         started = time.perf_counter()
         found = service.discover(
             session, workspace_id=workspace_id, journey="acquisto", workers=int(workers) if workers else None
         )
         seconds = time.perf_counter() - started
+    peak_mb = sampler.stop()
     summary = {
         "seconds": round(seconds, 2),
         "customers": found.customers,
@@ -201,7 +295,8 @@ def discover_child(url: str, workspace: str, workers: str = "") -> None:
         "pain_points": len(found.pain_points),
         "disconnects": found.disconnect_counts.total,
         "workers": int(workers) if workers else parallel.WORKERS,
-        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_mb": peak_mb,
+        "reader_peak_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
     }
     print(json.dumps(summary))
 
@@ -226,6 +321,7 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=None, help="customer ranges read side by side (default: per core)"
     )
+    parser.add_argument("--keep", action="store_true", help="keep the database and reuse it on the next run")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -237,9 +333,12 @@ def main() -> None:
         if backend == "postgresql" and not postgres_available():
             print("postgresql: not reachable, skipped", file=sys.stderr)
             continue
-        with fresh_database(backend) as url:
+        database = kept_database(backend, args.events, customers) if args.keep else fresh_database(backend)
+        with database as opened:
+            url, workspace = opened if isinstance(opened, tuple) else (opened, None)
             started = time.perf_counter()
-            workspace = synthesise(url, args.events, customers)
+            if workspace is None:
+                workspace = synthesise(url, args.events, customers)
             load = time.perf_counter() - started
             floor = floor_seconds(url, workspace)
             found = run_discover(url, workspace, args.workers)

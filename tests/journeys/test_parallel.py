@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cxhub.db import table_of
 from cxhub.events.models import Event
-from cxhub.journeys import extract, parallel, service
+from cxhub.journeys import extract, parallel, service, spill
 from cxhub.journeys.discovery import Level
 from cxhub.kit.http import Hub
 from cxhub.text.models import TextAnalysis
@@ -123,6 +123,27 @@ def test_ranges_read_side_by_side_give_exactly_the_serial_result(hub: Hub, loade
     assert serial.events == events and serial.disconnect_counts.total > 0
     assert any(stage.sentiment for stage in serial.stages)
     assert side_by_side.model_dump() == serial.model_dump()
+    assert by_type.model_dump() == by_type_serial.model_dump()
+
+
+def test_a_table_order_scan_regrouped_by_customer_gives_exactly_the_serial_result(
+    hub: Hub, loaded: tuple[uuid.UUID, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace_id, events = loaded
+    with hub.sessions() as session:
+        serial = service.discover(session, workspace_id=workspace_id, journey="shop", workers=1)
+        by_type_serial = service.discover(session, workspace_id=workspace_id, level=Level.type, workers=1)
+        # Scan however small the read, in chunks of about 50 events: several chunks and buckets.
+        monkeypatch.setattr(parallel, "SCAN_MIN_EVENTS", 0)
+        monkeypatch.setattr(parallel, "SCAN_SHARE", 0.0)
+        monkeypatch.setattr(extract, "CHUNK_ROWS", 50)
+        monkeypatch.setattr(spill, "BLOCK_IDS", 7)
+        side_by_side = service.discover(session, workspace_id=workspace_id, journey="shop", workers=4)
+        alone = service.discover(session, workspace_id=workspace_id, journey="shop", workers=1)
+        by_type = service.discover(session, workspace_id=workspace_id, level=Level.type, workers=2)
+    assert serial.events == events
+    assert side_by_side.model_dump() == serial.model_dump()
+    assert alone.model_dump() == serial.model_dump()
     assert by_type.model_dump() == by_type_serial.model_dump()
 
 

@@ -68,7 +68,10 @@ class JourneyAnalysis:
         if chunk.height == 0:
             return
         self.events += chunk.height
-        steps = discovery.assign_steps(chunk, spec.level, spec.journey)
+        # Customers as numbers 1, 2, … in chunk order: grouping and joining on them is cheaper than on
+        # the id strings, and the counts are the same (the chunk is ordered by customer).
+        keyed = chunk.with_columns(customer_changed().cum_sum().cast(pl.UInt32).alias("customer_id"))
+        steps = discovery.assign_steps(keyed, spec.level, spec.journey)
         visit_frame = discovery.visits(steps)
         rows = discovery.transition_rows(visit_frame)
         # Counts add up across chunks; exact medians need the times themselves, kept compact.
@@ -101,8 +104,8 @@ class JourneyAnalysis:
             self._conformance["conforming"] += found["conforming"]
             self._conformance["loop_backs"].append(found["loop_backs"])
             self._conformance["skips"].append(found["skips"])
-        findings = disconnects.detect(chunk, spec.disconnect_rules)
-        self._disconnects.append(findings.head(spec.disconnect_limit))
+        findings = disconnects.find(chunk, spec.disconnect_rules)
+        self._disconnects.append(disconnects.newest(findings, spec.disconnect_limit))
         self._disconnect_sums.append(finding_sums(findings))
 
     def merge(self, other: JourneyAnalysis) -> None:
@@ -165,7 +168,7 @@ class JourneyAnalysis:
         )
         pain_sums = curve.add_sums(self._pains, ["kind", "where"])
         found = (
-            disconnects.newest_first(pl.concat(self._disconnects))
+            disconnects.newest(pl.concat(self._disconnects), spec.disconnect_limit)
             if self._disconnects
             else pl.DataFrame(schema=disconnects.SCHEMA)
         )

@@ -34,8 +34,10 @@ def step_counts(steps: pl.DataFrame) -> pl.DataFrame:
     nps = (pl.col("metric") == "nps") & pl.col("score").is_not_null()
     csat = (pl.col("metric") == "csat") & pl.col("score").is_not_null()
     felt = pl.col("sentiment").is_not_null()
+    # Lazy, so the filter copies only the columns counted, not the whole timeline.
     return (
-        steps.filter(pl.col("at_step").is_not_null())
+        steps.lazy()
+        .filter(pl.col("at_step").is_not_null())
         .group_by(pl.col("at_step").alias("step"))
         .agg(
             pl.col("customer_id").n_unique().cast(pl.Int64).alias("customers"),
@@ -48,6 +50,7 @@ def step_counts(steps: pl.DataFrame) -> pl.DataFrame:
             csat.sum().cast(pl.Int64).alias("csat_n"),
             felt.sum().cast(pl.Int64).alias("sentiment_n"),
         )
+        .collect()
     )
 
 
@@ -56,9 +59,11 @@ def step_values(steps: pl.DataFrame) -> pl.DataFrame:
     the other). Kept whole, so that their totals do not depend on how customers were chunked."""
     csat = pl.when(pl.col("metric") == "csat").then(pl.col("score"))
     return (
-        steps.filter(pl.col("at_step").is_not_null())
+        steps.lazy()
+        .filter(pl.col("at_step").is_not_null())
         .select(pl.col("at_step").alias("step"), csat.cast(pl.Float64).alias("csat"), pl.col("sentiment"))
         .filter(pl.col("csat").is_not_null() | pl.col("sentiment").is_not_null())
+        .collect()
     )
 
 

@@ -29,8 +29,10 @@ SCHEMA: dict[str, pl.DataType] = {
     "event_ids": pl.List(pl.String),
     "explanation": pl.String(),
 }
-# Event types a detector reads; the extract fetches event ids only for these.
+# Event types a detector reads; the extract fetches event ids only for these. And the columns it reads.
 TYPES = ("offer", "purchase", "return", "plan_change", "complaint", *CONTACT_TYPES, *FEEDBACK_TYPES)
+_READ = ["customer_id", "occurred_at", "event_id", "type", "channel", "touchpoint", "metric", "reason", "outcome"]
+_READ += ["ticket_id", "status", "sku", "campaign", "products"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +45,36 @@ class DisconnectRules:
 
 def detect(frame: pl.DataFrame, rules: DisconnectRules | None = None) -> pl.DataFrame:
     """Every finding in ``frame``, newest first (then by customer and kind)."""
+    return newest_first(find(frame, rules))
+
+
+def find(frame: pl.DataFrame, rules: DisconnectRules | None = None) -> pl.DataFrame:
+    """Every finding in ``frame``, in no particular order (:func:`detect` sorts them)."""
     rules = rules or DisconnectRules()
-    rows = frame.filter(pl.col("type").is_in(TYPES)).with_columns(
-        pl.col("event_id").fill_null(pl.format("#{}", pl.int_range(pl.len()))).alias("event_id")
-    )
+    rows = frame.select(_READ).filter(pl.col("type").is_in(TYPES))
+    if rows["event_id"].null_count():
+        rows = rows.with_columns(
+            pl.col("event_id").fill_null(pl.format("#{}", pl.int_range(pl.len()))).alias("event_id")
+        )
+    offers, complaints = _offers(rows), _complaints(rows)
     parts = [
-        _owned(rows),
-        _open_complaint(rows, rules),
+        _owned(rows, offers),
+        _open_complaint(rows, offers, complaints, rules),
         _repeated(rows, rules),
-        _survey_after_complaint(rows, rules),
+        _survey_after_complaint(rows, complaints, rules),
     ]
-    found = pl.concat([part.select(list(SCHEMA)).cast(SCHEMA) for part in parts])  # type: ignore[arg-type]
-    return newest_first(found)
+    return pl.concat([part.select(list(SCHEMA)).cast(SCHEMA) for part in parts])  # type: ignore[arg-type]
+
+
+def newest(found: pl.DataFrame, limit: int) -> pl.DataFrame:
+    """``newest_first(found).head(limit)``, sorting only the findings that can be among them: those at
+    least as recent as the ``limit``-th most recent."""
+    if limit <= 0:
+        return found.clear()
+    if found.height > limit and not found["occurred_at"].null_count():
+        cutoff = found["occurred_at"].top_k(limit).min()
+        found = found.filter(pl.col("occurred_at") >= cutoff)
+    return newest_first(found).head(limit)
 
 
 def newest_first(found: pl.DataFrame) -> pl.DataFrame:
@@ -93,8 +113,8 @@ def _offers(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _owned(rows: pl.DataFrame) -> pl.DataFrame:
-    offers = _offers(rows).filter(pl.col("sku").is_not_null())
+def _owned(rows: pl.DataFrame, offers: pl.DataFrame) -> pl.DataFrame:
+    offers = offers.filter(pl.col("sku").is_not_null())
     sign = pl.when(pl.col("type") == "return").then(-1).otherwise(1)
     ledger = (
         rows.filter(pl.col("type").is_in(["purchase", "return", "plan_change"]) & pl.col("products").is_not_null())
@@ -157,8 +177,9 @@ def _latest_complaint(pairs: pl.DataFrame) -> pl.DataFrame:
     return pairs.sort("complained_at").group_by("event_id").agg(pl.all().last())
 
 
-def _open_complaint(rows: pl.DataFrame, rules: DisconnectRules) -> pl.DataFrame:
-    offers, complaints = _offers(rows), _complaints(rows)
+def _open_complaint(
+    rows: pl.DataFrame, offers: pl.DataFrame, complaints: pl.DataFrame, rules: DisconnectRules
+) -> pl.DataFrame:
     pairs = offers.join(complaints, on="customer_id").filter(
         (pl.col("complained_at") < pl.col("occurred_at"))
         & (_hours("occurred_at", "complained_at") <= rules.complaint_open_days * 24)
@@ -224,11 +245,11 @@ def _repeated(rows: pl.DataFrame, rules: DisconnectRules) -> pl.DataFrame:
     )
 
 
-def _survey_after_complaint(rows: pl.DataFrame, rules: DisconnectRules) -> pl.DataFrame:
+def _survey_after_complaint(rows: pl.DataFrame, complaints: pl.DataFrame, rules: DisconnectRules) -> pl.DataFrame:
     surveys = rows.filter(pl.col("type").is_in(FEEDBACK_TYPES)).select(
         "customer_id", "occurred_at", "event_id", "touchpoint", pl.col("metric").fill_null("feedback")
     )
-    pairs = surveys.join(_complaints(rows), on="customer_id").filter(
+    pairs = surveys.join(complaints, on="customer_id").filter(
         (pl.col("complained_at") <= pl.col("occurred_at"))
         & (_hours("occurred_at", "complained_at") <= rules.survey_after_complaint_hours)
     )

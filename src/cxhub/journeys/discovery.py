@@ -56,24 +56,27 @@ def assign_steps(frame: pl.DataFrame, level: Level, journey: JourneyDef | None =
 
 def visits(steps: pl.DataFrame) -> pl.DataFrame:
     """One row per visit: ``customer_id, step, first_at, last_at, events, position`` (1-based per customer)."""
-    rows = steps.filter(pl.col("step").is_not_null()).select("customer_id", "step", "occurred_at")
+    rows = steps.select("customer_id", "step", "occurred_at").filter(pl.col("step").is_not_null())
     new_customer = customer_changed()
     new_visit = new_customer | (pl.col("step") != pl.col("step").shift(1)).fill_null(True)
-    runs = (
-        rows.with_columns(new_customer.alias("_cust"), new_visit.cum_sum().alias("_visit"))
-        .group_by("_visit", maintain_order=True)
-        .agg(
-            pl.col("customer_id").first(),
-            pl.col("step").first(),
-            pl.col("occurred_at").first().alias("first_at"),
-            pl.col("occurred_at").last().alias("last_at"),
-            pl.len().alias("events"),
-            pl.col("_cust").first(),
-        )
+    marked = rows.with_columns(
+        new_customer.alias("_cust"), new_visit.alias("_first"), pl.int_range(pl.len(), dtype=pl.Int64).alias("_row")
+    )
+    # A visit is a run of rows: its first row starts it, the row before the next run's first ends it.
+    firsts = marked.filter(pl.col("_first"))
+    lasts = marked.filter(pl.col("_first").shift(-1, fill_value=True)).select(
+        pl.col("occurred_at").alias("last_at"), pl.col("_row").alias("_last")
     )
     index = pl.int_range(pl.len(), dtype=pl.Int64)
     start = pl.when(pl.col("_cust")).then(index).otherwise(None).forward_fill()
-    return runs.with_columns((index - start + 1).alias("position")).drop("_visit", "_cust")
+    return firsts.hstack(lasts).select(
+        "customer_id",
+        "step",
+        pl.col("occurred_at").alias("first_at"),
+        "last_at",
+        (pl.col("_last") - pl.col("_row") + 1).cast(pl.UInt32).alias("events"),
+        (index - start + 1).alias("position"),
+    )
 
 
 def transition_rows(visit_frame: pl.DataFrame) -> pl.DataFrame:
@@ -104,13 +107,11 @@ def transitions(rows: pl.DataFrame) -> pl.DataFrame:
 
 def path_counts(visit_frame: pl.DataFrame, steps: int) -> pl.DataFrame:
     """Customers per path, where a path is a customer's first ``steps`` visits: ``path, customers``."""
-    return (
-        visit_frame.filter(pl.col("position") <= steps)
-        .group_by("customer_id", maintain_order=True)
-        .agg(pl.col("step").str.join(ARROW).alias("path"))
-        .group_by("path")
-        .agg(pl.len().alias("customers"))
-    )
+    # Paths are counted as lists of step codes; only the distinct ones are spelled out.
+    heads = visit_frame.filter(pl.col("position") <= steps).select("customer_id", pl.col("step").cast(pl.Categorical))
+    counts = heads.group_by("customer_id").agg("step").group_by("step").agg(pl.len().alias("customers"))
+    path = pl.col("step").list.eval(pl.element().cast(pl.String)).list.join(ARROW).alias("path")
+    return counts.select(path, "customers")
 
 
 def sankey_counts(visit_frame: pl.DataFrame, steps: int) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -6,6 +6,10 @@ events as CSV lines (``printf``/``quote``, one ``group_concat`` per customer, re
 ``(workspace_id, customer_id, occurred_at)`` index), PostgreSQL's ``COPY … TO STDOUT`` writes CSV; Polars
 parses both. Attribute fields are pulled out of the JSON by the database, and only for the event types
 that use them (a ``CASE`` per field), so a web visit costs one JSON read at most.
+
+:func:`scan_query` reads the same columns in the table's own order instead (a range of ids at a time),
+for ``scan`` to regroup by customer: reading by customer fetches every row on its own from wherever the
+table keeps it, which on a large table costs more than everything else together.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ from itertools import groupby
 from typing import Any
 
 import polars as pl
+import psycopg
+from psycopg import pq
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from cxhub.events.models import Event
 from cxhub.events.schemas import HUB_CHANNEL
-from cxhub.journeys import disconnects
+from cxhub.journeys import disconnects, spill
 from cxhub.journeys.timeline import CONTACT_TYPES, FEEDBACK_TYPES, PRODUCT, conform
 
 CHUNK_ROWS = 250_000
@@ -49,9 +55,9 @@ RAW = {
     "campaign": pl.String,
     "products": pl.String,
     "sentiment": pl.Float64,
+    "id": pl.Int64,  # the tie-break of the order: SQLite's and scanned rows are sorted by Polars
 }
-# SQLite's lines also carry the row id: the tie-break of the order, restored by Polars.
-SQLITE_RAW = {**RAW, "occurred_at": pl.String, "id": pl.Int64}
+SQLITE_RAW = {**RAW, "occurred_at": pl.String}
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S%.f"
 _PRODUCT_TYPES = ("purchase", "return", "plan_change")
 # How SQLite writes a column into a CSV line: as it is (hex ids, stored times, integers), quoted (text
@@ -83,12 +89,32 @@ class _Dialect:
     def only(self, types: tuple[str, ...], expression: str) -> str:
         return f"CASE WHEN type IN ({_listed(types)}) THEN {expression} END"
 
+    @staticmethod
+    def _flagged_scan(columns: list[tuple[str, str, tuple[str, ...] | None]], where: str) -> str:
+        """PostgreSQL's scan: which columns a row's type reads comes from a small table joined on the
+        type (one hash lookup a row) instead of an ``IN`` list per column; the same rows and values."""
+        flags: dict[tuple[str, ...], str] = {}
+        for _, _, types in columns:
+            if types is not None:
+                flags.setdefault(tuple(sorted(set(types))), f"f{len(flags)}")
+        listed = ", ".join(
+            e if types is None else f"CASE WHEN k.{flags[tuple(sorted(set(types)))]} THEN {e} END"
+            for e, _, types in columns
+        )
+        named = sorted({name for types in flags for name in types})
+        rows = ", ".join(
+            f"('{name}', {', '.join('true' if name in types else 'false' for types in flags)})" for name in named
+        )
+        kinds = f"(VALUES {rows}) AS k(k_type, {', '.join(flags.values())})"
+        return f"SELECT {listed} FROM events LEFT JOIN {kinds} ON k.k_type = events.type WHERE {where}"
+
     def columns(self, *, stages: bool, segments: bool) -> list[tuple[str, str, tuple[str, ...] | None]]:
         """(SQL expression, how SQLite writes it, the event types it is read for) per column of :data:`RAW`."""
         wait = f"COALESCE({self.number('wait_seconds')}, {self.number('queue_minutes')} * 60.0)"
         return [
             ("customer_id" if self.sqlite else "customer_id::text", _AS_IS, None),
-            ("occurred_at" if self.sqlite else "extract(epoch FROM occurred_at)::float8", _AS_IS, None),
+            # date_part gives the double that extract(epoch …)::float8 rounds to, without the numeric.
+            ("occurred_at" if self.sqlite else "date_part('epoch', occurred_at)", _AS_IS, None),
             ("event_id", _NULLABLE, disconnects.TYPES),
             ("type", _QUOTED, None),
             ("channel", _QUOTED, None),
@@ -112,13 +138,18 @@ class _Dialect:
                 _NULLABLE,
                 None,
             ),
+            ("id", _AS_IS, None),
         ]
 
-    def where(self, *, bounded_from: bool, bounded_to: bool, one: bool, lower: bool, upper: bool) -> str:
+    def where(
+        self, *, bounded_from: bool, bounded_to: bool, one: bool, lower: bool, upper: bool, ids: bool = False
+    ) -> str:
         mark = self.mark
         # Employees' answers (eNPS pulses) are not steps of a customer journey.
         employee = f"(type = 'survey_response' AND {self.text('audience')} = 'employee')"
-        where = [f"workspace_id = {mark}", f"channel <> '{HUB_CHANNEL}'", f"NOT COALESCE({employee}, FALSE)"]
+        # A range of ids is read off the table itself (SQLite: ``+`` keeps it off the workspace's indexes).
+        workspace = f"{'+' if ids and self.sqlite else ''}workspace_id = {mark}"
+        where = [workspace, f"channel <> '{HUB_CHANNEL}'", f"NOT COALESCE({employee}, FALSE)"]
         if one:
             where.append(f"customer_id = {mark}")
         if lower:
@@ -129,12 +160,17 @@ class _Dialect:
             where.append(f"occurred_at >= {mark}")
         if bounded_to:
             where.append(f"occurred_at < {mark}")
+        if ids:
+            where += [f"id >= {mark}", f"id < {mark}"]
         return " AND ".join(where)
 
     def select(self, *, stages: bool, segments: bool, **bounds: bool) -> str:
+        """The extract's query; with ``ids``, a range of ids in table order (SQLite: as one text)."""
         columns = self.columns(stages=stages, segments=segments)
         where = self.where(**bounds)
         if not self.sqlite:
+            if bounds.get("ids"):
+                return self._flagged_scan(columns, where)
             listed = ", ".join(e if types is None else self.only(types, e) for e, _, types in columns)
             # events.customer_id: the uuid column, whose order the index gives (customer_id alone is the
             # text column of the select list, which PostgreSQL would sort).
@@ -142,7 +178,7 @@ class _Dialect:
         # Neighbouring columns read for the same event types are formatted together, so a row of
         # another type pays one CASE for them, not one per column.
         formats, values = [], []
-        for types, run in groupby([*columns, ("id", _AS_IS, None)], key=lambda column: column[2]):
+        for types, run in groupby(columns, key=lambda column: column[2]):
             fields = [_sqlite_field(expression, how) for expression, how, _ in run]
             if types is None:
                 formats += [field for field, _ in fields]
@@ -155,6 +191,8 @@ class _Dialect:
                 inner = _sqlite_line([field for field, _ in fields], [value for _, value in fields if value])
                 values.append(f"CASE WHEN type IN ({_listed(types)}) THEN {inner} ELSE '{',' * (len(fields) - 1)}' END")
         line = _sqlite_line(formats, values)
+        if bounds.get("ids"):  # as bytes: Polars parses them, Python need not decode them
+            return f"SELECT count(*), CAST(group_concat({line}, char(10)) AS BLOB) FROM events WHERE {where}"
         # GROUP BY walks the index, so each customer's lines come out together without a sort.
         return f"SELECT count(*), group_concat({line}, char(10)) FROM events WHERE {where} GROUP BY customer_id"
 
@@ -166,6 +204,7 @@ class _Dialect:
         end: datetime | None,
         lower: object = None,
         upper: object = None,
+        ids: tuple[int, int] | None = None,
     ) -> list[object]:
         values: list[object] = [workspace_id.hex if self.sqlite else workspace_id]
         if customer_id is not None:
@@ -175,7 +214,7 @@ class _Dialect:
             if moment is not None:
                 moment = moment.astimezone(UTC)
                 values.append(moment.replace(tzinfo=None).isoformat(" ", "microseconds") if self.sqlite else moment)
-        return values
+        return values + list(ids or ())
 
 
 def _sqlite_field(expression: str, how: str) -> tuple[str, str]:
@@ -193,14 +232,17 @@ def _sqlite_line(formats: list[str], values: list[str]) -> str:
     return f"printf('{','.join(formats)}', {', '.join(values)})"
 
 
-def to_timeline(raw: pl.DataFrame) -> pl.DataFrame:
-    """A raw extract chunk as a timeline frame (``timeline.SCHEMA``), ordered by customer and time."""
+def to_timeline(raw: pl.DataFrame, *, ordered: bool = False) -> pl.DataFrame:
+    """A raw extract chunk as a timeline frame (``timeline.SCHEMA``), ordered by customer and time (and
+    id), sorted here unless the query already ``ordered`` it."""
     if raw.schema["occurred_at"] == pl.String:
-        when = pl.col("occurred_at").str.to_datetime(SQLITE_TIME, time_unit="us", time_zone="UTC")
-        raw = raw.with_columns(when).sort(["customer_id", "occurred_at", "id"])
+        when = pl.col("occurred_at").str.to_datetime(SQLITE_TIME, time_unit="us", time_zone="UTC", cache=False)
     else:
         micros = (pl.col("occurred_at") * 1_000_000).round(0).cast(pl.Int64)
-        raw = raw.with_columns(pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC").alias("occurred_at"))
+        when = pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC").alias("occurred_at")
+    raw = raw.with_columns(when)
+    if not ordered:
+        raw = raw.sort(["customer_id", "occurred_at", "id"])
     return conform(raw.with_columns(pl.col("products").str.json_decode(dtype=pl.List(PRODUCT))))
 
 
@@ -244,16 +286,32 @@ def stream_timeline(
             yield to_timeline(frame)
         return
     carry: pl.DataFrame | None = None
-    for frame in _copy_rows(driver, query, params, chunk_bytes):
+    for frame in copy_rows(driver, query, params, chunk_bytes):
         chunk = frame if carry is None else pl.concat([carry, frame])
         # The last customer may go on in the next read: hold them back until it comes.
         tail = chunk["customer_id"] == chunk["customer_id"][-1]
         carry = chunk.filter(tail)
         whole = chunk.filter(~tail)
         if whole.height:
-            yield to_timeline(whole)
+            yield to_timeline(whole, ordered=True)
     if carry is not None and carry.height:
-        yield to_timeline(carry)
+        yield to_timeline(carry, ordered=True)
+
+
+def scan_query(
+    dialect_name: str,
+    *,
+    workspace_id: uuid.UUID,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    stages: bool = True,
+    segments: bool = False,
+) -> tuple[str, list[object]]:
+    """The query of ``scan.scan_rows`` and its parameters but the two ids that bound it, which go last."""
+    dialect = _Dialect(dialect_name)
+    bounds = {"bounded_from": start is not None, "bounded_to": end is not None, "one": False}
+    query = dialect.select(stages=stages, segments=segments, lower=False, upper=False, ids=True, **bounds)
+    return query, dialect.params(workspace_id, None, start, end)
 
 
 def _sqlite_customers(driver: Any, query: str, params: list[object], chunk_rows: int) -> Iterator[pl.DataFrame]:
@@ -269,42 +327,71 @@ def _sqlite_customers(driver: Any, query: str, params: list[object], chunk_rows:
                 events += count
                 lines.append(text)
                 if events >= chunk_rows:
-                    yield _read_csv("\n".join(lines).encode(), SQLITE_RAW, quote="'")
+                    yield spill.read_csv("\n".join(lines).encode(), SQLITE_RAW, quote="'")
                     lines, events = [], 0
         if lines:
-            yield _read_csv("\n".join(lines).encode(), SQLITE_RAW, quote="'")
+            yield spill.read_csv("\n".join(lines).encode(), SQLITE_RAW, quote="'")
     finally:
         cursor.close()
 
 
-def _copy_rows(driver: Any, query: str, params: list[object], chunk_bytes: int = CHUNK_BYTES) -> Iterator[pl.DataFrame]:
+def copy_rows(driver: Any, query: str, params: list[object], chunk_bytes: int = CHUNK_BYTES) -> Iterator[pl.DataFrame]:
     """PostgreSQL: ``COPY (query) TO STDOUT`` as CSV, parsed by Polars a few megabytes at a time, so no
-    row ever becomes Python objects."""
+    row ever becomes Python objects.
+
+    The rows are taken off libpq directly, a blocking call per CopyData message (one row each, as the
+    protocol has it) that lets other threads run: psycopg's own row iterator costs more than the parse.
+    """
     pending = bytearray()
-    with driver.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)", params) as copy:
-        for block in copy:
-            pending += block
-            if len(pending) >= chunk_bytes and (cut := _records_end(pending)):
-                yield _read_csv(bytes(pending[:cut]), RAW)
-                del pending[:cut]
+    with driver.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)", params):
+        pgconn = driver.pgconn
+        while True:
+            size, row = pgconn.get_copy_data(0)
+            if size < 0:  # -1: done; -2: failed, and the result says why
+                break
+            pending += row
+            if len(pending) >= chunk_bytes:
+                yield spill.read_csv(bytes(pending), RAW)
+                pending.clear()
+        _copy_done(pgconn)
     if pending:
-        yield _read_csv(bytes(pending), RAW)
+        yield spill.read_csv(bytes(pending), RAW)
 
 
-def _records_end(data: bytearray) -> int:
-    """Just past the last newline that ends a CSV record (an even number of quotes before it: a newline
-    inside a quoted field has an odd number); 0 when there is none."""
-    position = data.rfind(b"\n")
-    while position >= 0:
-        if data.count(b'"', 0, position) % 2 == 0:
-            return position + 1
-        position = data.rfind(b"\n", 0, position)
-    return 0
+def _copy_done(pgconn: Any) -> None:
+    """The results that close a COPY read off libpq, all of them, so the connection is free again; then
+    the server's error, when it ended with one."""
+    failed = None
+    while (result := pgconn.get_result()) is not None:
+        if result.status != pq.ExecStatus.COMMAND_OK and failed is None:
+            failed = result
+    if failed is not None:
+        state = failed.error_field(pq.DiagnosticField.SQLSTATE)
+        error = psycopg.errors.lookup(state.decode()) if state else psycopg.DatabaseError
+        raise error((failed.error_message or b"COPY failed").decode(errors="replace"))
 
 
-def _read_csv(data: bytes, schema: dict[str, Any], quote: str = '"') -> pl.DataFrame:
-    # An empty unquoted field is null; a quoted empty one ('' or "") is the empty string.
-    return pl.read_csv(data, has_header=False, new_columns=list(schema), schema=schema, quote_char=quote)
+def period_condition(
+    connection: Connection, workspace_id: uuid.UUID, start: datetime | None, end: datetime | None
+) -> tuple[str, tuple[object, ...]]:
+    """The ``WHERE`` condition on the workspace and ``[start, end)``, and its parameters."""
+    dialect = _Dialect(connection.dialect.name)
+    where = [f"workspace_id = {dialect.mark}"]
+    where += [f"occurred_at {op} {dialect.mark}" for op, moment in ((">=", start), ("<", end)) if moment is not None]
+    return " AND ".join(where), tuple(dialect.params(workspace_id, None, start, end))
+
+
+def count_events(
+    session: Session | Connection,
+    *,
+    workspace_id: uuid.UUID,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> int:
+    """How many events the workspace has in ``[start, end)`` (employees' answers included), off an index."""
+    connection = session.connection() if isinstance(session, Session) else session
+    condition, params = period_condition(connection, workspace_id, start, end)
+    return int(connection.exec_driver_sql(f"SELECT count(*) FROM events WHERE {condition}", params).scalar() or 0)
 
 
 def customer_bounds(
@@ -314,20 +401,18 @@ def customer_bounds(
     start: datetime | None = None,
     end: datetime | None = None,
     parts: int,
+    total: int | None = None,
 ) -> list[object]:
     """Customer ids that cut the workspace's events of ``[start, end)`` into ``parts`` runs of about the
     same size, in customer order (fewer when customers are few; as the database returns them).
 
-    Read off the ``(workspace_id, customer_id, occurred_at)`` index alone: a count, then one ``OFFSET``
-    per cut, whatever the ids look like.
+    Read off the ``(workspace_id, customer_id, occurred_at)`` index alone: a count (unless ``total``
+    gives it), then one ``OFFSET`` per cut, whatever the ids look like.
     """
     connection = session.connection() if isinstance(session, Session) else session
-    dialect = _Dialect(connection.dialect.name)
-    where = [f"workspace_id = {dialect.mark}"]
-    where += [f"occurred_at {op} {dialect.mark}" for op, moment in ((">=", start), ("<", end)) if moment is not None]
-    condition = " AND ".join(where)
-    params = tuple(dialect.params(workspace_id, None, start, end))
-    total = connection.exec_driver_sql(f"SELECT count(*) FROM events WHERE {condition}", params).scalar() or 0
+    condition, params = period_condition(connection, workspace_id, start, end)
+    if total is None:
+        total = count_events(connection, workspace_id=workspace_id, start=start, end=end)
     cuts: list[object] = []
     for part in range(1, parts):
         skip = total * part // parts

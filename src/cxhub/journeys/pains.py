@@ -43,8 +43,12 @@ def customer_outcomes(steps: pl.DataFrame, rules: PainRules) -> pl.DataFrame:
     ``churned``."""
     nps = (pl.col("metric") == "nps") & pl.col("score").is_not_null()
     cutoff = rules.as_of.timestamp() - rules.churn_days * 86400
-    score = pl.col("score").filter(nps).last()
-    return steps.group_by("customer_id").agg(
+    latest = steps.group_by("customer_id").agg(
+        pl.col("score").filter(nps).last().alias("score"), pl.col("occurred_at").max().alias("last_at")
+    )
+    score = pl.col("score")
+    return latest.select(
+        "customer_id",
         pl.when(score >= stats.NPS_PROMOTER_MIN)
         .then(pl.lit("promoters"))
         .when(score > stats.NPS_DETRACTOR_MAX)
@@ -52,7 +56,7 @@ def customer_outcomes(steps: pl.DataFrame, rules: PainRules) -> pl.DataFrame:
         .when(score.is_not_null())
         .then(pl.lit("detractors"))
         .alias("nps_class"),
-        (pl.col("occurred_at").max().dt.epoch("s") < cutoff).alias("churned"),
+        (pl.col("last_at").dt.epoch("s") < cutoff).alias("churned"),
     )
 
 
@@ -67,17 +71,26 @@ def affected(
     parts = [_contacts(steps, rules), _waits(steps, rules), _detractors(steps)]
     if journey is not None:
         parts += [_drop_offs(visit_frame, journey), _slow_steps(transition_frame, journey)]
-    schema = {"kind": pl.String, "where": pl.String, "customer_id": pl.String}
+    # The customer ids as the caller gave them (strings, or the chunk's customer numbers).
+    schema: dict[str, pl.DataType] = {
+        "kind": pl.String(),
+        "where": pl.String(),
+        "customer_id": steps.schema["customer_id"],
+    }
     frames = [part.select(list(schema)).cast(schema) for part in parts if part.height]  # type: ignore[arg-type]
     return pl.concat(frames).unique() if frames else pl.DataFrame(schema=schema)
 
 
 def _contacts(steps: pl.DataFrame, rules: PainRules) -> pl.DataFrame:
-    contacts = steps.filter(
-        pl.col("type").is_in(CONTACT_TYPES)
-        & pl.col("reason").is_not_null()
-        & pl.col("reason").is_in(rules.ignore_reasons).not_()
-    ).sort(["customer_id", "reason", "occurred_at"], maintain_order=True)
+    contacts = (
+        steps.select("customer_id", "occurred_at", "type", "channel", "reason")
+        .filter(
+            pl.col("type").is_in(CONTACT_TYPES)
+            & pl.col("reason").is_not_null()
+            & pl.col("reason").is_in(rules.ignore_reasons).not_()
+        )
+        .sort(["customer_id", "reason", "occurred_at"], maintain_order=True)
+    )
     same = (pl.col("customer_id") == pl.col("customer_id").shift(1)) & (pl.col("reason") == pl.col("reason").shift(1))
     gap = (pl.col("occurred_at") - pl.col("occurred_at").shift(1)).dt.total_seconds() / 3600
     pairs = contacts.with_columns(
@@ -97,14 +110,14 @@ def _contacts(steps: pl.DataFrame, rules: PainRules) -> pl.DataFrame:
 
 
 def _waits(steps: pl.DataFrame, rules: PainRules) -> pl.DataFrame:
-    return steps.filter(pl.col("wait_seconds") > rules.wait_seconds).select(
-        pl.lit("long_wait").alias("kind"), pl.col("touchpoint").alias("where"), "customer_id"
-    )
+    long = steps.select("customer_id", "touchpoint", "wait_seconds").filter(pl.col("wait_seconds") > rules.wait_seconds)
+    return long.select(pl.lit("long_wait").alias("kind"), pl.col("touchpoint").alias("where"), "customer_id")
 
 
 def _detractors(steps: pl.DataFrame) -> pl.DataFrame:
     bad = (pl.col("metric") == "nps") & (pl.col("score") <= stats.NPS_DETRACTOR_MAX) & pl.col("at_step").is_not_null()
-    return steps.filter(bad).select(pl.lit("detractors").alias("kind"), pl.col("at_step").alias("where"), "customer_id")
+    answers = steps.select("customer_id", "metric", "score", "at_step").filter(bad)
+    return answers.select(pl.lit("detractors").alias("kind"), pl.col("at_step").alias("where"), "customer_id")
 
 
 def _stage_index(journey: JourneyDef) -> pl.Expr:
@@ -116,25 +129,33 @@ def _drop_offs(visit_frame: pl.DataFrame, journey: JourneyDef) -> pl.DataFrame:
     """Customers who reached stage *A* and, after first reaching it, never reached a later stage; *where*
     names A and the next stage that is not optional."""
     keys = journey.stage_keys
-    frame = visit_frame.with_columns(_stage_index(journey).alias("i"))
-    parts = []
-    for i, key in enumerate(keys[:-1]):
-        following = [s.key for s in journey.stages[i + 1 :] if not s.optional]
-        if not following:
-            continue
-        per_customer = frame.group_by("customer_id").agg(
-            pl.col("first_at").filter(pl.col("i") == i).min().alias("reached"),
-            pl.col("first_at").filter(pl.col("i") > i).max().alias("later"),
-        )
-        stuck = per_customer.filter(
-            pl.col("reached").is_not_null() & (pl.col("later").is_null() | (pl.col("later") < pl.col("reached")))
-        )
-        parts.append(
-            stuck.select(
-                pl.lit("drop_off").alias("kind"), pl.lit(key + ARROW + following[0]).alias("where"), "customer_id"
+    checked = {
+        i: f"{key}{ARROW}{following[0]}"
+        for i, key in enumerate(keys[:-1])
+        if (following := [s.key for s in journey.stages[i + 1 :] if not s.optional])
+    }
+    if not checked:
+        return pl.DataFrame()
+    # One pass over the visits: per customer, when each checked stage was first reached and the
+    # latest first arrival at any stage after it.
+    per_customer = (
+        visit_frame.with_columns(_stage_index(journey).alias("i"))
+        .group_by("customer_id")
+        .agg(
+            aggregate
+            for i in checked
+            for aggregate in (
+                pl.col("first_at").filter(pl.col("i") == i).min().alias(f"reached_{i}"),
+                pl.col("first_at").filter(pl.col("i") > i).max().alias(f"later_{i}"),
             )
         )
-    return pl.concat(parts) if parts else pl.DataFrame()
+    )
+    parts = []
+    for i, where in checked.items():
+        reached, later = pl.col(f"reached_{i}"), pl.col(f"later_{i}")
+        stuck = per_customer.filter(reached.is_not_null() & (later.is_null() | (later < reached)))
+        parts.append(stuck.select(pl.lit("drop_off").alias("kind"), pl.lit(where).alias("where"), "customer_id"))
+    return pl.concat(parts)
 
 
 def _slow_steps(transition_frame: pl.DataFrame, journey: JourneyDef) -> pl.DataFrame:
