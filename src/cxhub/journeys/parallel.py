@@ -31,7 +31,7 @@ from functools import partial
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from cxhub.journeys import extract, scan
+from cxhub.journeys import extract, scan, spill
 from cxhub.journeys.analysis import JourneyAnalysis, Spec
 
 # One reader per core, at most four: each holds a chunk in memory and a database connection.
@@ -47,8 +47,7 @@ def readers_see_the_session(session: Session) -> bool:
     if connection.dialect.name == "sqlite":
         driver = connection.connection.driver_connection
         assert driver is not None
-        main_file = driver.execute("PRAGMA database_list").fetchone()[2]
-        return bool(main_file) and not driver.in_transaction
+        return bool(spill.database_file(driver)) and not driver.in_transaction
     if (connection.dialect.server_version_info or (0,)) < (13,):
         return False
     return bool(connection.exec_driver_sql("SELECT pg_current_xact_id_if_assigned() IS NULL").scalar())

@@ -169,7 +169,7 @@ class Scan:
         """SQLite: a child process per share of the spans, on the session's database file (see ``spill``)."""
         driver = session.connection().connection.driver_connection
         assert driver is not None
-        database = driver.execute("PRAGMA database_list").fetchone()[2]
+        database = spill.database_file(driver)
         query, params = extract.scan_query("sqlite", **self.read)
         # The child imports cxhub from where this process did, installed or not.
         paths = [str(Path(cxhub.__file__).parents[1]), *filter(None, [os.environ.get("PYTHONPATH")])]

@@ -23,6 +23,11 @@ import polars as pl
 BLOCK_IDS = 50_000
 
 
+def database_file(driver: sqlite3.Connection) -> str:
+    """The file of a SQLite connection's main database ('' for an in-memory one)."""
+    return str(driver.execute("PRAGMA database_list").fetchone()[2])
+
+
 def read_csv(data: bytes, schema: dict[str, Any], quote: str = '"') -> pl.DataFrame:
     # An empty unquoted field is null; a quoted empty one ('' or "") is the empty string.
     return pl.read_csv(data, has_header=False, new_columns=list(schema), schema=schema, quote_char=quote)
