@@ -86,7 +86,7 @@ def browser() -> Iterator[Any]:
 
 def _page(browser: Any, language: str = "en-GB") -> Any:
     context = browser.new_context(locale=language, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)  # a shared 2-core CI machine can be slow
     return context.new_page()
 
 
@@ -97,8 +97,15 @@ def _sign_in(page: Any, server: Hub, role: str, start: str = "/app") -> None:
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login" not in url)  # on a busy machine networkidle can come first
-    page.wait_for_load_state("networkidle")
+    # The redirect is committed as soon as the server answers; the landing page's scripts (Plotly is
+    # several megabytes) may then take long to load on a busy CI machine, so each wait gets its own budget.
+    try:
+        page.wait_for_url(lambda url: "/login" not in url, wait_until="commit", timeout=30_000)
+    except playwright_api.TimeoutError as exc:
+        refusal = page.locator("main").inner_text() if page.locator("main").count() else page.content()[:500]
+        raise AssertionError(f"signing in as {role} stayed on {page.url}: {refusal}") from exc
+    page.wait_for_load_state("load", timeout=60_000)
+    page.wait_for_load_state("networkidle", timeout=60_000)
 
 
 def _shot(page: Any, name: str) -> None:
