@@ -5,8 +5,11 @@ later runs reuse (or any ``--database-url``), signs in as the demo admin and the
 then requests each page ``--repeat`` times in process (FastAPI's TestClient: routing, database, Jinja2
 and the response, no network). Each page is timed twice: *cold*, with the web app's analysis cache
 (``cxhub.web.cache``) emptied before every request, as the first view after new data arrives; and
-*warm*, after one warm-up request, as every later view until the data changes. Prints p50/p95 per page
-in milliseconds; the last line is JSON.
+*warm*, after one warm-up request, as every later view until the data changes. The journey pages are
+also timed *after new data*: one new event is ingested before each request, so the request finds its
+last result out of date and shows it while a background thread recomputes (``web.cache``); each
+refresh is waited for, untimed, before the next event. Prints p50/p95 per page in milliseconds; the
+last line is JSON.
 
     python benchmarks/web_pages.py --customers 10000 --repeat 20
 Target (issue 7): every page < 300 ms server-side.
@@ -20,6 +23,7 @@ import re
 import statistics
 import sys
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -68,6 +72,47 @@ def _times(client, path: str, repeat: int, *, clear: bool) -> dict[str, float]: 
     return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1)}
 
 
+def _new_event(hub, workspace_id, customer_email: str, n: int) -> None:  # type: ignore[no-untyped-def]
+    """One survey answer from an existing customer: the workspace's data version moves."""
+    from cxhub.db import transaction
+    from cxhub.events.service import ingest, record_from_payload
+
+    payload = {
+        "event_id": f"bench-web-{uuid.uuid4()}",
+        "type": "survey_response",
+        "channel": "email",
+        "touchpoint": "relazione_cliente",
+        "occurred_at": (datetime.now(UTC) - timedelta(minutes=n)).isoformat(),
+        "identifiers": {"email": customer_email},
+        "score": 9,
+        "attributes": {"metric": "nps"},
+    }
+    with transaction(hub.sessions) as session:
+        report = ingest(
+            session,
+            workspace_id=workspace_id,
+            records=[record_from_payload(payload)],
+            source="benchmark",
+            settings=hub.settings,
+            queue=hub.queue,
+        )
+    assert report.accepted == 1, report
+
+
+def _after_new_data(hub, workspace_id, email: str, client, path: str, repeat: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    times = []
+    for n in range(repeat):
+        _new_event(hub, workspace_id, email, n)
+        start = time.perf_counter()
+        answer = client.get(path, follow_redirects=False)
+        times.append((time.perf_counter() - start) * 1000)
+        assert answer.status_code == 200, f"{path}: {answer.status_code}"
+        results.settle()  # the background refresh, untimed
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=10_000)
@@ -94,6 +139,7 @@ def main() -> None:
             select(Identifier.customer_id).where(Identifier.workspace_id == workspace_id, Identifier.type == "email")
         )
         case_id = session.scalar(select(Case.id).where(Case.workspace_id == workspace_id).limit(1))
+    assert email is not None and workspace_id is not None, "the demo brand has customers with e-mails"
 
     app = create_app(hub)
     admin = _client(app, *credentials["admin"])
@@ -108,6 +154,7 @@ def main() -> None:
         ("customer 360", admin, f"/app/customers/{customer}"),
         ("journeys (30 days)", admin, "/app/journeys"),
         ("journeys (90 days)", admin, "/app/journeys?days=90"),
+        ("journeys (365 days)", admin, "/app/journeys?days=365"),
         ("departments", admin, "/app/departments"),
         ("department (lead)", lead, "/app/departments/customer_care"),
         ("cases", admin, "/app/cases"),
@@ -122,12 +169,20 @@ def main() -> None:
         client.get(path, follow_redirects=False)  # type: ignore[attr-defined]
         warm = _times(client, path, args.repeat, clear=False)
         timings[name] = {"cold": cold, "warm": warm}
-        print(
+        line = (
             f"{name:28} cold p50 {cold['p50_ms']:7.1f} p95 {cold['p95_ms']:7.1f} ms"
             f"   warm p50 {warm['p50_ms']:7.1f} p95 {warm['p95_ms']:7.1f} ms"
         )
+        if path.startswith("/app/journeys"):
+            fresh = _after_new_data(hub, workspace_id, email, client, path, args.repeat)
+            timings[name]["after_new_data"] = fresh
+            line += f"   after new data p50 {fresh['p50_ms']:7.1f} p95 {fresh['p95_ms']:7.1f} ms"
+        print(line)
     worst_cold = max(t["cold"]["p95_ms"] for t in timings.values())
     worst_warm = max(t["warm"]["p95_ms"] for t in timings.values())
+    # What a user meets on the first view after new data: the journey pages show their last result
+    # while it is recomputed; every other page computes on the request (its cold figure).
+    worst_first = max(t.get("after_new_data", t["cold"])["p95_ms"] for t in timings.values())
     summary = {
         "customers": args.customers,
         "database": hub.engine.dialect.name,
@@ -136,7 +191,9 @@ def main() -> None:
         "worst_cold_p95_ms": worst_cold,
         "worst_warm_p95_ms": worst_warm,
         "target_ms": TARGET_MS,
+        "worst_first_view_after_new_data_p95_ms": worst_first,
         "cold_within_target": worst_cold < TARGET_MS,
+        "first_view_within_target": worst_first < TARGET_MS,
         "warm_within_target": worst_warm < TARGET_MS,
     }
     print(json.dumps(summary))

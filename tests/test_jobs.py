@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from cxhub.jobs import Job, default_jobs, run_forever, run_once
+from cxhub.jobs import Job, default_jobs, run_forever, run_once, serve_jobs
 from cxhub.kit.http import Hub
 
 
@@ -39,3 +39,11 @@ def test_run_forever_repeats_until_stopped(hub: Hub) -> None:
     thread.start()
     thread.join(timeout=10)
     assert not thread.is_alive() and len(calls) == 2
+
+
+def test_serve_also_computes_the_pages_slow_analyses_ahead(hub: Hub) -> None:
+    jobs = serve_jobs()
+    assert {job.name for job in default_jobs()} < {job.name for job in jobs}
+    [warm] = [job for job in jobs if job.name == "web.warm"]
+    result = run_once(hub, [warm])["web.warm"]
+    assert isinstance(result, int), result  # the analyses computed, or the error that stopped them

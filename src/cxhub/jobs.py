@@ -38,8 +38,20 @@ def _tick_cases(hub: Hub) -> object:
     return tick(hub.sessions, settings=hub.settings)
 
 
+def _warm_pages(hub: Hub) -> object:
+    from cxhub.web.journeys import warm
+
+    return warm(hub)
+
+
 def default_jobs() -> list[Job]:
     return [Job("surveys.dispatch", 60.0, _dispatch_surveys), Job("cases.tick", 60.0, _tick_cases)]
+
+
+def serve_jobs() -> list[Job]:
+    """The jobs of a single-process ``cxhub serve``: the default ones, and the pages' slow analyses
+    computed ahead of the first view into this process's cache (a separate worker has no pages)."""
+    return [*default_jobs(), Job("web.warm", 60.0, _warm_pages)]
 
 
 def run_once(hub: Hub, jobs: list[Job] | None = None) -> dict[str, object]:

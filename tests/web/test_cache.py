@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -117,3 +118,77 @@ def test_the_overview_shows_new_answers_on_the_next_view_despite_the_cache(
     page = manager.get("/app").text
     assert _nps_answers_shown(page) == 17
     assert 'data-metric="nps"' in page
+
+
+def test_a_stale_result_is_shown_while_one_background_refresh_computes_the_new_one() -> None:
+    clock = Clock()
+    cache = ResultCache(ttl=10, clock=clock)
+    release = threading.Event()
+    refreshes: list[str] = []
+
+    def refresh() -> tuple[str, str]:
+        refreshes.append("v2")
+        release.wait(5)
+        return "v2", "second"
+
+    assert cache.get_or_stale("k", "v1", lambda: "first", refresh) == ("first", None)
+    assert cache.get_or_stale("k", "v1", lambda: "never", refresh) == ("first", None)  # same data: a hit
+    value, computed_at = cache.get_or_stale("k", "v2", lambda: "never", refresh)  # new data
+    assert value == "first" and computed_at is not None and computed_at.tzinfo is not None
+    assert cache.get_or_stale("k", "v2", lambda: "never", refresh)[0] == "first"  # still refreshing
+    release.set()
+    cache.settle()
+    assert refreshes == ["v2"], "one refresh per key at a time"
+    assert cache.get_or_stale("k", "v2", lambda: "never", refresh) == ("second", None)
+
+
+def test_a_result_older_than_max_stale_is_never_shown_and_a_failed_refresh_keeps_the_last() -> None:
+    clock = Clock()
+    cache = ResultCache(ttl=10, clock=clock)
+
+    def broken() -> tuple[str, str]:
+        raise RuntimeError("database gone")
+
+    cache.get_or_stale("k", "v1", lambda: "first", broken, max_stale=100)
+    assert cache.get_or_stale("k", "v2", lambda: "never", broken, max_stale=100)[0] == "first"
+    cache.settle()
+    assert cache.latest("k") is not None and cache.latest("k").value == "first"  # type: ignore[union-attr]
+    clock.now = 100
+    assert cache.get_or_stale("k", "v2", lambda: "fresh", broken, max_stale=100) == ("fresh", None)
+    cache.clear()
+    assert cache.latest("k") is None and len(cache) == 0
+
+
+def test_the_journey_page_shows_its_last_result_while_new_data_is_analysed_and_warm_computes_ahead(
+    hub: Hub, tenant: Tenant, client: TestClient
+) -> None:
+    from cxhub.web.journeys import warm
+
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    assert client.post("/api/v1/events", json={"events": _answers([9] * 3, yesterday)}).status_code == 200
+    with transaction(hub.sessions) as session:
+        users.create_user(
+            session,
+            workspace_id=tenant.workspace_id,
+            email=f"j-{tenant.slug}@example.it",
+            password="x" * 12,
+            role="admin",
+        )
+    manager = sign_in(TestClient(create_app(hub)), f"j-{tenant.slug}@example.it", "x" * 12)
+    results.clear()
+    assert warm(hub, workspace_ids=[tenant.workspace_id]) == 3  # every period of the page
+    assert warm(hub, workspace_ids=[tenant.workspace_id]) == 0, "nothing changed: nothing to compute"
+    misses = results.misses
+    first = manager.get("/app/journeys?days=365").text
+    assert results.misses == misses, "warm computed it ahead of the view"
+    assert "3 customers" in first and 'data-testid="computed-at"' not in first
+
+    more = _answers([2] * 2, yesterday + timedelta(hours=1))
+    for answer in more:
+        answer["identifiers"] = {"email": "late" + answer["identifiers"]["email"]}
+    assert client.post("/api/v1/events", json={"events": more}).status_code == 200
+    stale = manager.get("/app/journeys?days=365").text
+    assert "3 customers" in stale and 'data-testid="computed-at"' in stale  # the last result, said so
+    results.settle()
+    fresh = manager.get("/app/journeys?days=365").text
+    assert "5 customers" in fresh and 'data-testid="computed-at"' not in fresh

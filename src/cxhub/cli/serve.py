@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cxhub.cli._common import console, err_console, open_hub
 from cxhub.events.service import IngestReport
-from cxhub.jobs import run_forever, run_once, start_in_background
+from cxhub.jobs import run_forever, run_once, serve_jobs, start_in_background
 
 
 def _run(host: str, port: int, workers: int = 1, jobs: bool = True) -> None:
@@ -38,8 +38,9 @@ def _run(host: str, port: int, workers: int = 1, jobs: bool = True) -> None:
 
     stop = None
     if jobs:
-        # One process is a whole hub: survey invitations and other periodic work run here too.
-        stop, _ = start_in_background(hub)
+        # One process is a whole hub: survey invitations and other periodic work run here too, and the
+        # pages' slow analyses are computed ahead of the first view.
+        stop, _ = start_in_background(hub, serve_jobs())
     try:
         uvicorn.run(create_app(hub), host=host, port=port, log_level="info")
     finally:
