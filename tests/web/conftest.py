@@ -28,6 +28,7 @@ from cxhub.governance.mapfile import parse_map_yaml
 from cxhub.governance.ownership import import_map
 from cxhub.governance.service import ensure_workspace
 from cxhub.kit.http import Hub
+from tests.conftest import Tenant
 
 CUSTOMERS = 150
 
@@ -95,6 +96,14 @@ def sign_in(client: TestClient, email: str, password: str) -> TestClient:
     )
     assert answer.status_code == 303, answer.text[:500]
     return client
+
+
+def signed_in_member(hub: Hub, tenant: Tenant, *, prefix: str, role: str) -> TestClient:
+    """A new user of ``role`` in the API tenant's workspace, signed in to a fresh client of the app."""
+    email = f"{prefix}-{tenant.slug}@example.it"
+    with transaction(hub.sessions) as session:
+        users.create_user(session, workspace_id=tenant.workspace_id, email=email, password="x" * 12, role=role)
+    return sign_in(TestClient(create_app(hub)), email, "x" * 12)
 
 
 @pytest.fixture

@@ -10,15 +10,12 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from cxhub.app import create_app
-from cxhub.db import transaction
-from cxhub.governance import users
 from cxhub.kit.http import Hub
 from cxhub.web.cache import ResultCache, data_version, results
 from tests.builders import event
 from tests.conftest import Tenant
 from tests.metrics.test_query import query_plans
-from tests.web.conftest import sign_in
+from tests.web.conftest import signed_in_member
 
 
 class Clock:
@@ -99,15 +96,7 @@ def test_the_overview_shows_new_answers_on_the_next_view_despite_the_cache(
 ) -> None:
     two_days_ago = datetime.now(UTC) - timedelta(days=2)
     assert client.post("/api/v1/events", json={"events": _answers([10] * 12, two_days_ago)}).status_code == 200
-    with transaction(hub.sessions) as session:
-        users.create_user(
-            session,
-            workspace_id=tenant.workspace_id,
-            email=f"c-{tenant.slug}@example.it",
-            password="x" * 12,
-            role="admin",
-        )
-    manager = sign_in(TestClient(create_app(hub)), f"c-{tenant.slug}@example.it", "x" * 12)
+    manager = signed_in_member(hub, tenant, prefix="c", role="admin")
     assert _nps_answers_shown(manager.get("/app").text) == 12
     misses = results.misses
     assert _nps_answers_shown(manager.get("/app").text) == 12
@@ -166,15 +155,7 @@ def test_the_journey_page_shows_its_last_result_while_new_data_is_analysed_and_w
 
     yesterday = datetime.now(UTC) - timedelta(days=1)
     assert client.post("/api/v1/events", json={"events": _answers([9] * 3, yesterday)}).status_code == 200
-    with transaction(hub.sessions) as session:
-        users.create_user(
-            session,
-            workspace_id=tenant.workspace_id,
-            email=f"j-{tenant.slug}@example.it",
-            password="x" * 12,
-            role="admin",
-        )
-    manager = sign_in(TestClient(create_app(hub)), f"j-{tenant.slug}@example.it", "x" * 12)
+    manager = signed_in_member(hub, tenant, prefix="j", role="admin")
     results.clear()
     assert warm(hub, workspace_ids=[tenant.workspace_id]) == 3  # every period of the page
     assert warm(hub, workspace_ids=[tenant.workspace_id]) == 0, "nothing changed: nothing to compute"

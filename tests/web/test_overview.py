@@ -6,14 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-from cxhub.app import create_app
-from cxhub.db import transaction
-from cxhub.governance import users
 from cxhub.kit.http import Hub
 from cxhub.web.overview import last_week_start
 from tests.builders import event
 from tests.conftest import Tenant
-from tests.web.conftest import sign_in
+from tests.web.conftest import signed_in_member
 
 
 def test_last_week_starts_on_the_monday_before() -> None:
@@ -51,15 +48,7 @@ def test_a_collapse_at_one_touchpoint_is_reported_and_a_steady_one_is_not(
         + _answers("negozio_steady", [10, 7, 4, 9] * 10, this_week)
     )
     assert client.post("/api/v1/events", json={"events": payload}).json()["accepted"] == len(payload)
-    with transaction(hub.sessions) as session:
-        users.create_user(
-            session,
-            workspace_id=tenant.workspace_id,
-            email=f"m-{tenant.slug}@example.it",
-            password="x" * 12,
-            role="cx_manager",
-        )
-    manager = sign_in(TestClient(create_app(hub)), f"m-{tenant.slug}@example.it", "x" * 12)
+    manager = signed_in_member(hub, tenant, prefix="m", role="cx_manager")
     panel = manager.get("/app").text.split('id="changes-title"')[1].split("</section>")[0]
     assert "negozio_falling" in panel and "−200.0" in panel
     assert "negozio_steady" not in panel
