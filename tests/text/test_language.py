@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from cxhub.text import language
 from cxhub.text.language import count_cues, detect_language, guess_language
 
 
@@ -69,3 +72,17 @@ def test_lexicon_words_count_as_cues() -> None:
 def test_confidence_is_a_probability() -> None:
     for text in ("ciao", "Il pacco è arrivato", "The parcel arrived", "zzz"):
         assert 0.0 <= guess_language(text).confidence <= 1.0
+
+
+def test_short_texts_of_other_languages_are_rarely_taken_for_ours() -> None:
+    lines = (Path(__file__).parent / "data" / "other_languages.txt").read_text(encoding="utf-8").splitlines()
+    texts = [line for line in lines if line.strip() and not line.startswith("#")]
+    guesses = [detect_language(text) for text in texts]
+    assert guesses.count("other") >= 0.75 * len(texts)
+    assert guesses.count("it") + guesses.count("en") <= 0.15 * len(texts)
+
+
+def test_the_high_accuracy_models_are_italian_and_english_only() -> None:
+    # High accuracy over eight languages holds ~200 MB in every process that analyses text; over two, ~50 MB.
+    values = language._detector("high").compute_language_confidence_values("top ragazzi")
+    assert {language._CODES[value.language] for value in values} == {"it", "en"}

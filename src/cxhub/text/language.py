@@ -2,10 +2,14 @@
 
 Two sources of evidence. Function words ("il", "che", "the", "and"…) decide most customer texts on
 their own and cost a dictionary look-up per word. When they do not (short texts, names, slang),
-lingua decides; it is built once, lazily, over Italian, English and the languages most often
-confused with them, so that Spanish or French come back as "other" instead of a wrong "it".
-Very short texts (under 40 characters) use lingua's high-accuracy mode; the others the low-accuracy
-mode, four times faster, on their first 1,000 characters: by then the cue words have usually decided.
+lingua decides. Its low-accuracy mode (trigram models, about 16 MB) is built once, lazily, over
+Italian, English and the languages most often confused with them, so that Spanish or French come back
+as "other" instead of a wrong "it"; it reads the first 1,000 characters, by then the cue words have
+usually decided. Very short texts (under 40 characters) are where the low-accuracy mode errs most:
+there it only decides "another language" when it is sure and no Italian or English cue word occurs;
+otherwise lingua's high-accuracy mode over Italian and English alone tells the two apart. High accuracy
+over all eight languages would hold about 200 MB in every process that analyses text; over two,
+about 50 MB (measured with ``benchmarks/text_accuracy.py``'s language part and the import benchmark).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ _SHORT = 40
 _LINGUA_CHARS = 1_000
 _MIN_CONFIDENCE = 0.55
 _GUESS_CONFIDENCE = 0.25
+_OTHER_CONFIDENCE = 0.7  # a short text is "another language" only when the low-accuracy mode is this sure
 
 # Words frequent in one language and rare in the others we tell apart. Shared words ("a", "in", "la",
 # "no", "de") are left out on purpose: they carry no evidence.
@@ -88,7 +93,7 @@ def guess_language(text: str) -> LanguageGuess:
         return LanguageGuess(_bucket(best), best_hits / (best_hits + runner_hits), mixed)
     if not _LATIN.search(text):
         return LanguageGuess(OTHER, 1.0)  # Arabic, Hebrew, Cyrillic, CJK…: none of ours
-    language, confidence = _lingua(text)
+    language, confidence = _lingua(text, has_cue=bool(hits[IT] or hits[EN]))
     if confidence < _MIN_CONFIDENCE and best_hits > runner_hits:
         return LanguageGuess(_bucket(best), best_hits / (best_hits + runner_hits), mixed)
     if confidence < (_GUESS_CONFIDENCE if best_hits else 2 * _GUESS_CONFIDENCE):
@@ -136,13 +141,24 @@ _DETECTORS: dict[str, LanguageDetector] = {}
 _CODES: dict[object, str] = {}
 
 
-def _lingua(text: str) -> tuple[str, float]:
-    """lingua's best language (ISO 639-1 code) and its confidence."""
-    detector = _detector("high" if len(text) < _SHORT else "low")
-    values = detector.compute_language_confidence_values(text[:_LINGUA_CHARS])
+def _lingua(text: str, *, has_cue: bool = False) -> tuple[str, float]:
+    """lingua's best language (ISO 639-1 code) and its confidence.
+
+    ``has_cue``: the text holds an Italian or English cue word, so a short text is never put down to
+    another language on the low-accuracy mode's word alone.
+    """
+    values = _detector("low").compute_language_confidence_values(text[:_LINGUA_CHARS])
     if not values or values[0].value <= 0:
         return UNKNOWN, 0.0
-    return _CODES[values[0].language], float(values[0].value)
+    top, top_confidence = _CODES[values[0].language], float(values[0].value)
+    if len(text) >= _SHORT:
+        return top, top_confidence
+    if top not in (IT, EN) and top_confidence >= _OTHER_CONFIDENCE and not has_cue:
+        return top, top_confidence
+    # Italian or English: the high-accuracy mode picks which, weighted by what the first pass left them.
+    ours = sum(float(value.value) for value in values if _CODES[value.language] in (IT, EN))
+    best = _detector("high").compute_language_confidence_values(text)[0]
+    return _CODES[best.language], float(best.value) * max(ours, 1.0 - top_confidence)
 
 
 def _detector(mode: str) -> LanguageDetector:
@@ -158,9 +174,8 @@ def _detector(mode: str) -> LanguageDetector:
 def _build(mode: str) -> LanguageDetector:
     from lingua import Language, LanguageDetectorBuilder
 
-    languages = (
-        Language.ITALIAN,
-        Language.ENGLISH,
+    ours = (Language.ITALIAN, Language.ENGLISH)
+    confused = (
         Language.SPANISH,
         Language.FRENCH,
         Language.GERMAN,
@@ -168,6 +183,7 @@ def _build(mode: str) -> LanguageDetector:
         Language.DUTCH,
         Language.ROMANIAN,
     )
+    languages = ours if mode == "high" else ours + confused
     for language in languages:
         _CODES[language] = language.iso_code_639_1.name.lower()
     builder = LanguageDetectorBuilder.from_languages(*languages)
