@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from cxhub.events.importers import Line, decode_line
 from cxhub.events.records import RawRecord, check_record, rules_from
 from cxhub.events.validation import Rules
+from cxhub.kit import collector
 from cxhub.kit.errors import CxhubError
 
 if TYPE_CHECKING:
@@ -64,8 +65,9 @@ _STATE: _State | None = None
 
 
 def init_worker(setup: WorkerSetup) -> None:
-    """Pool initializer: compile the taxonomy once per worker."""
+    """Pool initializer: compile the taxonomy once per worker, and set its collector for bulk work."""
     global _STATE
+    collector.collect_less()
     taxonomy = None
     if setup.taxonomy is not None:
         from cxhub.text.taxonomy import load_taxonomy

@@ -20,7 +20,7 @@ from cxhub.events.records import dump_raw as dump_raw
 from cxhub.events.records import rules_from as rules_from
 from cxhub.events.schemas import AcceptedEvent
 from cxhub.events.validation import Problem
-from cxhub.kit import bulk
+from cxhub.kit import bulk, collector
 from cxhub.kit.errors import CxhubError, NotFound
 from cxhub.kit.sql import is_one_of
 from cxhub.pipeline import PipelineBatch, Queue
@@ -300,10 +300,11 @@ def ingest_stream(
         if on_batch:
             on_batch(report)
 
-    for record in records:
-        batch.append(record)
-        if len(batch) >= batch_size:
+    with collector.fewer_collections():
+        for record in records:
+            batch.append(record)
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
             flush()
-    if batch:
-        flush()
     return total
