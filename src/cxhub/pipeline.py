@@ -31,9 +31,10 @@ class PipelineBatch:
     source: str
     customer_ids: list[uuid.UUID] = field(default_factory=list)
     origin_ids: list[uuid.UUID] = field(default_factory=list)
-    # Filled by the text step: one ``TextResult.to_dict()`` per event, None for events without text.
-    # Empty when text analytics did not run (later steps must work without it).
-    analyses: list[dict[str, Any] | None] = field(default_factory=list)
+    # Filled by the text step: one ``TextResult.to_dict()`` per event, None for events without text,
+    # each made when a later step first reads it. Empty when text analytics did not run (later steps
+    # must work without it).
+    analyses: Sequence[dict[str, Any] | None] = field(default_factory=list)
 
 
 Step = Callable[[Session, PipelineBatch], None]

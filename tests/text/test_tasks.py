@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,9 +13,9 @@ from cxhub.events.models import Event
 from cxhub.events.schemas import AcceptedEvent
 from cxhub.identity.tasks import resolve_identities
 from cxhub.pipeline import PipelineBatch
-from cxhub.text.analyzer import analyze_one
+from cxhub.text.analyzer import analyze, analyze_one
 from cxhub.text.models import TextAnalysis
-from cxhub.text.tasks import analyze_texts
+from cxhub.text.tasks import Analyses, analyze_texts
 from tests.builders import at, event
 from tests.text.stored import Recorder, analyses, mentions, send, texts, workspace
 
@@ -152,3 +153,17 @@ def test_a_batch_without_text_writes_nothing(session: Session, settings: Setting
     ws = workspace(session)
     send(session, ws, settings, event(), event())
     assert session.scalar(select(TextAnalysis.id).where(TextAnalysis.workspace_id == ws)) is None
+
+
+def test_the_batch_analyses_are_made_on_first_read_once_and_index_like_a_list() -> None:
+    results = analyze(["Pessimo servizio, mai più", "Ottimo negozio"])
+    lazy = Analyses([results[0], None, results[1]])
+    assert len(lazy) == 3
+    assert lazy[0] == results[0].to_dict()
+    assert lazy[0] is lazy[0] is lazy[-3]  # made once
+    assert lazy[1] is None
+    assert lazy[-1] == results[1].to_dict()
+    assert lazy[1:] == [None, results[1].to_dict()]
+    assert list(lazy) == [results[0].to_dict(), None, results[1].to_dict()]
+    with pytest.raises(IndexError):
+        lazy[3]

@@ -7,7 +7,8 @@ analyser in one call; a batch without text costs one list comprehension.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,40 @@ from cxhub.text import service
 
 if TYPE_CHECKING:
     from cxhub.text.analyzer import TextResult
+
+
+class Analyses(Sequence[dict[str, Any] | None]):
+    """One ``TextResult.to_dict()`` per event (None without text), made when first read.
+
+    Most events meet no rule that reads their analysis: the dicts of the others are never made.
+    """
+
+    __slots__ = ("_results", "_dicts")
+
+    def __init__(self, results: list[TextResult | None]) -> None:
+        self._results = results
+        self._dicts: dict[int, dict[str, Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any] | None: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any] | None]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | None | list[dict[str, Any] | None]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        result = self._results[index]
+        if result is None:
+            return None
+        position = index % len(self._results)
+        found = self._dicts.get(position)
+        if found is None:
+            found = self._dicts[position] = result.to_dict()
+        return found
 
 
 def analyze_texts(session: Session, batch: PipelineBatch) -> None:
@@ -28,8 +63,8 @@ def analyze_texts(session: Session, batch: PipelineBatch) -> None:
     """
     events = batch.events
     indices = [i for i, event in enumerate(events) if event.text is not None]
-    analyses: list[dict[str, Any] | None] = [None] * len(events)
-    batch.analyses = analyses
+    by_event: list[TextResult | None] = [None] * len(events)
+    batch.analyses = Analyses(by_event)
     if not indices:
         return
     workspace_id = batch.workspace_id
@@ -49,7 +84,7 @@ def analyze_texts(session: Session, batch: PipelineBatch) -> None:
         found.update(zip(pending, analyze([events[i].text for i in pending], taxonomy=taxonomy), strict=True))
     results = [found[i] for i in indices]
     for i, result in zip(indices, results, strict=True):
-        analyses[i] = result.to_dict()
+        by_event[i] = result
         if not keep_raw:
             events[i].text = result.redacted_text
     done = service.analysed_event_ids(
