@@ -82,7 +82,10 @@ def normalize_identifier(kind: str, value: str, *, region: str) -> str:
     return _normalize(kind, value, region)
 
 
-@lru_cache(maxsize=524_288)
+# Bounded so an import's memory stays flat: at 1M events the old 524,288 entries (about 400 bytes each)
+# held some 200 MB. An import meets a customer's identifiers close together (the demo file: the same
+# 62 % hit rate with 32,768 entries as with 262,144), so a smaller cache loses nothing there.
+@lru_cache(maxsize=65_536)
 def _normalize(kind: str, value: str, region: str) -> str:
     value = value.strip()
     if not value:

@@ -61,7 +61,7 @@ class Sentence:
     tokens: tuple[Token, ...]
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=65_536)  # bounded: a cached word costs ~300 bytes in every process that analyses text
 def lemma(word: str, language: str) -> str:
     """The lemma of a lower-case word in ``language`` (it/en); the word itself for other languages."""
     if language not in LEMMA_LANGUAGES or not word.isalpha():
