@@ -258,3 +258,34 @@ def test_cli_jobs_option_and_setting_agree_with_the_serial_import(
         }
     engine.dispose()
     assert letters["parallel"][:5] == letters["serial"]
+
+
+def test_workers_check_a_batch_ahead_and_no_more(hub: Hub, tmp_path: Path) -> None:
+    """While the parent writes a batch the workers have the next one (``lookahead``) in hand, never the file."""
+    tenant = make_tenant(hub)
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps(event(event_id=f"w{i}")) + "\n" for i in range(100)))
+    pulled = 0
+
+    def counted(pieces: Any) -> Any:
+        nonlocal pulled
+        for piece in pieces:
+            pulled += 1
+            yield piece
+
+    for lookahead, expected in ((0, 10), (12, 25)):  # chunks of 5: 2 × jobs, then 3 more for 12 records
+        source, pieces = open_pieces(path)
+        pulled = 0
+        records = prepared_records(
+            counted(pieces),
+            jobs=1,
+            settings=hub.settings,
+            setup=setup_for(hub, tenant.workspace_id),
+            chunk_size=5,
+            lookahead=lookahead,
+        )
+        first = next(records)
+        assert first.accepted is not None and first.accepted.event_id == "w0"
+        assert pulled == expected
+        assert len(list(records)) == 99
+        source.close()

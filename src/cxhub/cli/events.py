@@ -72,7 +72,13 @@ def import_events(
         records: Iterator[RawRecord]
         if workers > 1:
             source, pieces = open_pieces(file, format)
-            records = prepared_records(pieces, jobs=workers, settings=hub.settings, setup=setup)
+            records = prepared_records(
+                pieces,
+                jobs=workers,
+                settings=hub.settings,
+                setup=setup,
+                lookahead=batch_size or hub.settings.import_batch_size,
+            )
         else:
             source, records = open_records(file, format)
     except CxhubError as exc:

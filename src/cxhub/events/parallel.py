@@ -7,7 +7,9 @@ them as it would on raw records: de-duplication, identity, timeline, triggers an
 process and one transaction per batch, so results, dead letters and idempotency are the serial
 path's.
 
-At most ``2 × jobs`` chunks are in flight, so memory stays flat however long the file. Workers
+At most ``2 × jobs`` chunks, plus the ``lookahead`` records the caller asks for, are in flight, so
+memory stays flat however long the file. The caller's batch size is the right lookahead: while the
+parent writes a batch, the workers check the next one instead of waiting for it to ask. Workers
 are spawned (never forked: the parent holds database connections and a progress thread) and
 import only this module's pure dependencies; each loads the text analyser's language data, so the
 parent does not have to. A worker that fails stops the import with ``import_worker_failed``
@@ -129,12 +131,14 @@ def prepared_records(
     settings: Settings,
     setup: WorkerSetup,
     chunk_size: int = CHUNK_SIZE,
+    lookahead: int = 0,
     worker: Worker = prepare_chunk,
 ) -> Iterator[RawRecord]:
     """``pieces`` (undecoded JSONL lines or records) checked by ``jobs`` worker processes, in order.
 
-    Feed the result to ``service.ingest_stream``. Raises ``CxhubError("import_worker_failed")`` when
-    a worker raises or dies; records after the last one yielded are then neither yielded nor written.
+    Feed the result to ``service.ingest_stream``, with its batch size as ``lookahead``. Raises
+    ``CxhubError("import_worker_failed")`` when a worker raises or dies; records after the last one
+    yielded are then neither yielded nor written.
     """
     pool = ProcessPoolExecutor(
         max_workers=jobs,
@@ -143,6 +147,7 @@ def prepared_records(
         initargs=(setup,),
     )
     in_flight: deque[tuple[str | None, Future[list[RawRecord]]]] = deque()
+    window = 2 * jobs + -(-lookahead // chunk_size)  # chunks in flight
     try:
         with _script_hidden():
             # A pool starts a worker per task while none is idle: start them all now, script hidden.
@@ -151,7 +156,7 @@ def prepared_records(
         for chunk in _chunks(pieces, chunk_size):
             # Each chunk takes the clock when it is sent, as each serial batch does when it is checked.
             in_flight.append((_location(chunk[0]), pool.submit(worker, chunk, rules_from(settings))))
-            if len(in_flight) >= 2 * jobs:
+            if len(in_flight) >= window:
                 yield from _collect(*in_flight.popleft())
         while in_flight:
             yield from _collect(*in_flight.popleft())
