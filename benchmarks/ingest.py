@@ -20,9 +20,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -76,9 +76,10 @@ def _tree_rss(root: int) -> int:
 def run_import(url: str, path: Path, batch_size: int, jobs: int) -> dict[str, float]:
     """Time ``cxhub import events`` in a child process and watch the memory of its whole process tree.
 
-    ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` is the peak of the largest single process, not of the
-    tree (worker processes included), so the tree's resident memory is also sampled every 50 ms and
-    its peak reported: a sum of RSS, which counts pages shared between processes once per process.
+    The child's own resource usage (from ``wait4``) gives its CPU time and the peak of the largest
+    single process of its tree, worker processes included; the tree's resident memory is also
+    sampled every 50 ms and its peak reported: a sum of RSS, which counts pages shared between
+    processes once per process.
     """
     env = {
         **os.environ,
@@ -87,40 +88,41 @@ def run_import(url: str, path: Path, batch_size: int, jobs: int) -> dict[str, fl
         "CXHUB_IMPORT_JOBS": str(jobs),
     }
     migrate.upgrade(make_engine(Settings(database_url=url)))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "cxhub", "import", "events", str(path), "--workspace", "bench"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    peak_tree = 0
-    watch = threading.Event()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "cxhub", "import", "events", str(path), "--workspace", "bench"],
+            env=env,
+            stdout=out,
+            stderr=err,
+        )
+        peak_tree = 0
+        watch = threading.Event()
 
-    def sample() -> None:
-        nonlocal peak_tree
-        while not watch.wait(0.05):
-            peak_tree = max(peak_tree, _tree_rss(child.pid))
+        def sample() -> None:
+            nonlocal peak_tree
+            while not watch.wait(0.05):
+                peak_tree = max(peak_tree, _tree_rss(child.pid))
 
-    watcher = threading.Thread(target=sample, daemon=True)
-    watcher.start()
-    stdout, stderr = child.communicate()
-    seconds = time.perf_counter() - started
-    watch.set()
-    watcher.join()
+        watcher = threading.Thread(target=sample, daemon=True)
+        watcher.start()
+        # wait4, not Popen.wait: its usage is this child's alone (with its waited-for workers), where
+        # RUSAGE_CHILDREN would also hold an earlier backend's import.
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        watch.set()
+        watcher.join()
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
     if child.returncode not in (0, 1):
         raise SystemExit(f"import failed:\n{stdout}\n{stderr}")
-    # Waited-for descendants are folded into the child's own RUSAGE_CHILDREN, then into ours: a max
-    # for memory, a sum for CPU time (which, unlike wall time, does not grow when others share the CPUs).
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     summary = stdout.strip().splitlines()[-1]
     return {
         "seconds": seconds,
-        "cpu_seconds": cpu,
-        "peak_mb": after.ru_maxrss / 1024,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,  # unlike wall time, does not grow when others share the CPUs
+        "peak_mb": usage.ru_maxrss / 1024,
         "tree_peak_mb": peak_tree / 2**20,
         "summary": summary,  # type: ignore[dict-item]
     }
