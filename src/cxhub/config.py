@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     max_event_bytes: int = Field(default=64 * 1024, ge=1024)
     future_tolerance_seconds: int = Field(default=300, ge=0)
     import_batch_size: int = Field(default=5000, ge=1, le=100_000)
-    # Worker processes that decode, validate and analyse text for `cxhub import events`; unset: one per CPU.
+    # Worker processes that decode, validate and analyse text for `cxhub import events`; unset: 1 (none).
     import_jobs: int | None = Field(default=None, ge=1, le=64)
     default_workspace: str = "default"
     # Threads per process for the context API's reads. Fewer threads fight less over the GIL:
